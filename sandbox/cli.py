@@ -1,0 +1,197 @@
+"""The ``sandbox`` command line: a thin edge over the backends.
+
+Every failure the user can cause or meet is a ``SandboxError`` (or a usage error), printed
+as one line on stderr with a non-zero exit code and no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from typer.exceptions import TyperException
+
+from sandbox.backends.process import ProcessBackend
+from sandbox.display import StartupView, doctor_table, status_table
+from sandbox.doctor import doctor_ok, install_missing, run_checks
+from sandbox.errors import NotReady, SandboxError
+from sandbox.logs import follow, tail
+from sandbox.ports import DEFAULT_PORT_BASE
+from sandbox.state import StatePaths, load_settings, resolve_state_dir, settings_for_up
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Local sandbox and chaos-test harness for the critter pet-supply shop.",
+)
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+StateDirOption = Annotated[
+    str | None,
+    typer.Option(
+        "--state-dir", envvar="SANDBOX_STATE_DIR", help="State folder [default: ./.sandbox]"
+    ),
+]
+
+
+def _paths(state_dir: str | None) -> StatePaths:
+    return resolve_state_dir(state_dir)
+
+
+@app.command()
+def doctor(
+    state_dir: StateDirOption = None,
+    install: Annotated[bool, typer.Option("--install", help="Install what is missing")] = False,
+) -> None:
+    """Check prerequisites (RabbitMQ, PostgreSQL, Toxiproxy, ports, disk) and how to fix them."""
+    paths = _paths(state_dir)
+    if install:
+        for action in install_missing() or ["nothing to install"]:
+            console.print(f"[green]+[/] {action}")
+    backend = ProcessBackend(paths)
+    settings = load_settings(paths) or settings_for_up(paths, None)
+    checks = run_checks(paths, settings, backend.is_running())
+    console.print(doctor_table(checks))
+    if not doctor_ok(checks):
+        raise typer.Exit(1)
+
+
+@app.command()
+def up(
+    state_dir: StateDirOption = None,
+    port_base: Annotated[
+        int | None,
+        typer.Option(
+            "--port-base",
+            envvar="SANDBOX_PORT_BASE",
+            help=f"First of ~200 consecutive ports [default: {DEFAULT_PORT_BASE}, or as stored]",
+        ),
+    ] = None,
+    backend_name: Annotated[
+        str, typer.Option("--backend", help="process (default) or docker")
+    ] = "process",
+) -> None:
+    """Start PostgreSQL, RabbitMQ, Toxiproxy and every service; wait until all are ready."""
+    if backend_name != "process":
+        raise SandboxError(f"backend {backend_name!r} is not available yet; use --backend process")
+    backend = ProcessBackend(_paths(state_dir))
+    view = StartupView(err_console)
+    with view.shown():
+        result = backend.up(port_base, view.report)
+    console.print(status_table(result.components))
+    if result.already_running:
+        console.print("already running: nothing to do")
+    else:
+        slowest = max(result.ready_after_s.values(), default=0.0)
+        console.print(f"all {len(result.components)} components ready in {slowest:.1f} s")
+
+
+@app.command()
+def down(
+    state_dir: StateDirOption = None,
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Also delete the state folder and all data")
+    ] = False,
+) -> None:
+    """Stop everything; data is kept unless --purge."""
+    paths = _paths(state_dir)
+    stopped = ProcessBackend(paths).down(purge)
+    console.print("stopped" if stopped else "not running")
+    if purge:
+        console.print(f"deleted {paths.root}")
+
+
+@app.command()
+def status(
+    state_dir: StateDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Show each component: pid, port, URL and readiness."""
+    components = ProcessBackend(_paths(state_dir)).status()
+    if as_json:
+        console.print_json(json.dumps([asdict(c) for c in components]))
+    else:
+        console.print(status_table(components))
+    if not all(c.ready for c in components):
+        raise typer.Exit(1)
+
+
+@app.command()
+def restart(
+    component: Annotated[str, typer.Argument(help="A service, rabbitmq, postgres or toxiproxy")],
+    state_dir: StateDirOption = None,
+) -> None:
+    """Restart one component and wait until it is ready again."""
+    backend = ProcessBackend(_paths(state_dir))
+    view = StartupView(err_console)
+    with view.shown():
+        result = backend.restart(component, view.report)
+    console.print(status_table([result]))
+
+
+@app.command()
+def logs(
+    component: Annotated[str | None, typer.Argument(help="Component; all when omitted")] = None,
+    state_dir: StateDirOption = None,
+    follow_: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new lines")
+    ] = False,
+    lines: Annotated[int, typer.Option("--lines", "-n", help="Lines of history")] = 50,
+) -> None:
+    """Print (and with -f follow) the logs of one component or of all."""
+    paths = _paths(state_dir)
+    if not paths.logs.exists():
+        raise SandboxError(f"no logs in {paths.root}; has `sandbox up` run there?")
+    available = sorted(p.stem for p in paths.logs.glob("*.log"))
+    if component is not None and component not in available:
+        raise SandboxError(f"no log for {component!r}; available: {', '.join(available)}")
+    chosen = [component] if component else available
+    files = {name: paths.log_file(name) for name in chosen}
+    prefix = component is None
+    for name, path in files.items():
+        for line in tail(path, lines):
+            console.print(f"{name} | {line}" if prefix else line, markup=False, highlight=False)
+    if follow_:
+        for name, line in follow(files):
+            console.print(f"{name} | {line}" if prefix else line, markup=False, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning every expected failure into one line on stderr."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="sandbox", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        return 130
+    except TyperException as exc:  # usage errors: unknown flag, bad value, missing argument
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            console.print(ctx.get_help(), markup=False, highlight=False)
+            return 0
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        err_console.print(f"error: {message}{hint}", markup=False, highlight=False)
+        return int(getattr(exc, "exit_code", 2))
+    except NotReady as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        for line in exc.log_tail:
+            err_console.print(f"  {exc.component} | {line}", markup=False, highlight=False)
+        return exc.exit_code
+    except SandboxError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        return exc.exit_code
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Layout and persisted settings of a sandbox's state folder.
+
+Everything a later command needs to find and control a running sandbox lives here:
+ports, node name, secrets path, the supervisord socket, logs and data folders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sandbox.errors import ConfigError
+from sandbox.ports import DEFAULT_PORT_BASE, PortPlan
+
+STATE_DIR_ENV = "SANDBOX_STATE_DIR"
+DEFAULT_STATE_DIR = ".sandbox"
+# AF_UNIX socket paths are limited to 107 bytes on Linux.
+MAX_SOCKET_PATH = 107
+
+
+@dataclass(frozen=True)
+class StatePaths:
+    """Where each part of a sandbox lives under its state folder."""
+
+    root: Path
+
+    @property
+    def settings_file(self) -> Path:
+        return self.root / "sandbox.json"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.root / "secrets.json"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "sandbox.lock"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def supervisor_conf(self) -> Path:
+        return self.run_dir / "supervisord.conf"
+
+    @property
+    def supervisor_socket(self) -> Path:
+        return self.run_dir / "supervisor.sock"
+
+    @property
+    def supervisor_pidfile(self) -> Path:
+        return self.run_dir / "supervisord.pid"
+
+    @property
+    def toxiproxy_config(self) -> Path:
+        return self.run_dir / "toxiproxy.json"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def log_file(self, component: str) -> Path:
+        return self.logs / f"{component}.log"
+
+    @property
+    def postgres_data(self) -> Path:
+        return self.root / "postgres" / "data"
+
+    @property
+    def rabbitmq_root(self) -> Path:
+        return self.root / "rabbitmq"
+
+    @property
+    def rabbitmq_home(self) -> Path:
+        return self.rabbitmq_root / "home"
+
+    @property
+    def rabbitmq_mnesia(self) -> Path:
+        return self.rabbitmq_root / "mnesia"
+
+    @property
+    def rabbitmq_config_base(self) -> Path:
+        """rabbitmq.conf path without its extension, as RABBITMQ_CONFIG_FILE wants it."""
+        return self.rabbitmq_root / "rabbitmq"
+
+    @property
+    def rabbitmq_plugins_file(self) -> Path:
+        return self.rabbitmq_root / "enabled_plugins"
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """Settings fixed at a sandbox's first ``up`` and reused by every later command."""
+
+    port_base: int
+    node_name: str
+
+    @property
+    def ports(self) -> PortPlan:
+        return PortPlan(self.port_base)
+
+
+def resolve_state_dir(state_dir: str | None) -> StatePaths:
+    raw = state_dir or os.environ.get(STATE_DIR_ENV) or DEFAULT_STATE_DIR
+    root = Path(raw).expanduser().resolve()
+    paths = StatePaths(root)
+    if len(str(paths.supervisor_socket)) > MAX_SOCKET_PATH:
+        raise ConfigError(
+            f"state folder path is too long for a control socket ({root}); use a shorter one"
+        )
+    return paths
+
+
+def load_settings(paths: StatePaths) -> SandboxSettings | None:
+    if not paths.settings_file.exists():
+        return None
+    try:
+        data = json.loads(paths.settings_file.read_text())
+        return SandboxSettings(port_base=int(data["port_base"]), node_name=str(data["node_name"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"unreadable sandbox settings in {paths.settings_file}: {exc}") from exc
+
+
+def settings_for_up(paths: StatePaths, port_base: int | None) -> SandboxSettings:
+    """Settings for ``up``: the stored ones, or new ones on first run.
+
+    An explicit ``--port-base`` may move a stopped sandbox; it is stored for later commands.
+    """
+    stored = load_settings(paths)
+    base = port_base if port_base is not None else (stored.port_base if stored else None)
+    if base is None:
+        base = DEFAULT_PORT_BASE
+    try:
+        PortPlan(base)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    node = stored.node_name if stored else f"critter-{secrets.token_hex(4)}@localhost"
+    return SandboxSettings(port_base=base, node_name=node)
+
+
+def save_settings(paths: StatePaths, settings: SandboxSettings) -> None:
+    paths.root.mkdir(parents=True, exist_ok=True)
+    paths.settings_file.write_text(json.dumps(asdict(settings), indent=2) + "\n")
