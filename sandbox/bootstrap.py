@@ -72,6 +72,8 @@ def init_postgres(paths: StatePaths, bins: Binaries, secrets: Secrets) -> None:
 def provision_postgres(settings: SandboxSettings, secrets: Secrets, services: list[str]) -> None:
     """One login role and one database per service; no service can open another's database."""
     with psycopg.connect(postgres_dsn(settings.ports, secrets), autocommit=True) as conn:
+        # The maintenance database is for the administrator only.
+        conn.execute("REVOKE CONNECT ON DATABASE postgres FROM PUBLIC")
         for name in services:
             role = sql.Identifier(name)
             password = sql.Literal(secrets.postgres_password(name))

@@ -16,6 +16,7 @@ from rich.console import Console
 from typer.exceptions import TyperException
 
 from sandbox.backends.process import ProcessBackend
+from sandbox.demo import run_demo
 from sandbox.display import StartupView, doctor_table, status_table
 from sandbox.doctor import doctor_ok, install_missing, run_checks
 from sandbox.errors import NotReady, SandboxError
@@ -161,6 +162,14 @@ def logs(
     if follow_:
         for name, line in follow(files):
             console.print(f"{name} | {line}" if prefix else line, markup=False, highlight=False)
+
+
+@app.command()
+def demo(state_dir: StateDirOption = None) -> None:
+    """Walk a running sandbox through a short demo, as a shopper and an operator would."""
+    runtime = ProcessBackend(_paths(state_dir)).runtime()
+    run_demo(runtime, lambda step: console.print(f"[green]*[/] {step.title}: {step.outcome}"))
+    console.print("demo finished; `sandbox status` shows the system, `sandbox down` stops it")
 
 
 def main(argv: list[str] | None = None) -> int:
