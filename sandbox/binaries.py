@@ -39,11 +39,12 @@ class Binaries:
 
 def find_postgres_bin() -> Path | None:
     override = os.environ.get("SANDBOX_POSTGRES_BIN")
-    candidates = [Path(override)] if override else []
-    candidates += [Path(f"/usr/lib/postgresql/{v}/bin") for v in POSTGRES_VERSIONS]
+    candidates = [Path(f"/usr/lib/postgresql/{v}/bin") for v in POSTGRES_VERSIONS]
     on_path = shutil.which("initdb")
     if on_path:
         candidates.append(Path(on_path).resolve().parent)
+    if override:  # an explicit choice is final: no silent fallback
+        candidates = [Path(override)]
     for folder in candidates:
         if (folder / "postgres").is_file() and (folder / "initdb").is_file():
             return folder
@@ -52,9 +53,8 @@ def find_postgres_bin() -> Path | None:
 
 def find_rabbitmq_server() -> Path | None:
     override = os.environ.get("SANDBOX_RABBITMQ_SERVER")
-    candidates = [Path(override)] if override else []
-    candidates.append(Path("/usr/lib/rabbitmq/bin/rabbitmq-server"))
-    return next((path for path in candidates if path.is_file()), None)
+    path = Path(override or "/usr/lib/rabbitmq/bin/rabbitmq-server")
+    return path if path.is_file() else None
 
 
 def find_epmd() -> Path | None:

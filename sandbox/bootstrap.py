@@ -24,7 +24,7 @@ from sandbox.components import (
     VHOST_QUOTED,
     run_as_unprivileged,
 )
-from sandbox.errors import SandboxError
+from sandbox.errors import ConfigError, SandboxError
 from sandbox.probes import postgres_dsn, rabbitmq_admin_auth
 from sandbox.secrets_store import Secrets, write_private
 from sandbox.state import SandboxSettings, StatePaths
@@ -41,12 +41,32 @@ def _chown_to(path: Path, user: str) -> None:
     os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+def require_reachable_by(path: Path, user: str) -> None:
+    """Fail early when ``user`` cannot traverse every parent folder of ``path``."""
+    entry = pwd.getpwnam(user)
+    for folder in [*reversed(path.parents), path]:
+        if not folder.exists():
+            break
+        info = folder.stat()
+        if info.st_uid == entry.pw_uid:
+            continue
+        others_x = info.st_mode & 0o001
+        group_x = info.st_gid == entry.pw_gid and info.st_mode & 0o010
+        if not (others_x or group_x):
+            raise ConfigError(
+                f"PostgreSQL runs as '{user}', who cannot enter {folder}; choose a state "
+                f"folder under world-readable parents (e.g. --state-dir /var/tmp/sandbox)"
+            )
+
+
 def init_postgres(paths: StatePaths, bins: Binaries, secrets: Secrets) -> None:
     """Create the private cluster with a generated superuser password (scram everywhere)."""
     data = paths.postgres_data
+    user = run_as_unprivileged()
+    if user:
+        require_reachable_by(paths.root, user)
     data.mkdir(parents=True, exist_ok=True)
     data.chmod(0o700)
-    user = run_as_unprivileged()
     password_file = data.parent / "initdb.pw"
     write_private(password_file, secrets.postgres_admin + "\n")
     if user:

@@ -156,12 +156,18 @@ def logs(
     chosen = [component] if component else available
     files = {name: paths.log_file(name) for name in chosen}
     prefix = component is None
+
+    def emit(name: str, line: str) -> None:
+        # Raw lines, never re-wrapped: logs are for grep and for copying.
+        sys.stdout.write(f"{name} | {line}\n" if prefix else f"{line}\n")
+        sys.stdout.flush()
+
     for name, path in files.items():
         for line in tail(path, lines):
-            console.print(f"{name} | {line}" if prefix else line, markup=False, highlight=False)
+            emit(name, line)
     if follow_:
         for name, line in follow(files):
-            console.print(f"{name} | {line}" if prefix else line, markup=False, highlight=False)
+            emit(name, line)
 
 
 @app.command()

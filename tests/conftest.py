@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +18,15 @@ TEST_PORT_BASE = int(os.environ.get("TEST_PORT_BASE", "28000"))
 
 
 @pytest.fixture(scope="session")
-def sandbox_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("sbx", numbered=True)
+def sandbox_root() -> Iterator[Path]:
+    # Not pytest's tmp_path: its parents are private to root, and PostgreSQL runs as the
+    # unprivileged `postgres` user, who must be able to reach its data folder.
+    root = Path(tempfile.mkdtemp(prefix="critter-tests-", dir="/tmp"))
+    root.chmod(0o755)
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

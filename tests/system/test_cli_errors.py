@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -24,7 +25,7 @@ def test_busy_port_is_one_line_and_starts_nothing(new_sandbox: SandboxHandle) ->
         squatter.listen()
         result = new_sandbox.cli("up", "--port-base", str(new_sandbox.port_base), check=False)
     assert result.returncode != 0
-    assert_one_line_error(result.stderr, str(new_sandbox.port_base + 1), "postgres", "busy")
+    assert_one_line_error(result.stderr, str(new_sandbox.port_base + 1), "postgres", "already in use")
     assert new_sandbox.processes() == []
 
 
@@ -59,3 +60,20 @@ def test_commands_on_a_stopped_sandbox_say_so(new_sandbox: SandboxHandle) -> Non
     assert result.returncode != 0
     assert_one_line_error(result.stderr, "no sandbox is running")
     assert "not running" in new_sandbox.cli("down").stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands PostgreSQL to another user")
+def test_state_folder_the_postgres_user_cannot_reach_is_refused(
+    new_sandbox: SandboxHandle,
+) -> None:
+    private = new_sandbox.state_dir.parent / "private-parent"
+    private.mkdir(mode=0o700)
+    hidden = SandboxHandle(private / "state", new_sandbox.port_base)
+    try:
+        result = hidden.cli("up", "--port-base", str(hidden.port_base), check=False)
+        assert result.returncode != 0
+        assert_one_line_error(result.stderr, "cannot enter", str(private))
+        assert hidden.processes() == []
+    finally:
+        hidden.destroy()
+        private.rmdir()
