@@ -25,7 +25,9 @@ def test_busy_port_is_one_line_and_starts_nothing(new_sandbox: SandboxHandle) ->
         squatter.listen()
         result = new_sandbox.cli("up", "--port-base", str(new_sandbox.port_base), check=False)
     assert result.returncode != 0
-    assert_one_line_error(result.stderr, str(new_sandbox.port_base + 1), "postgres", "already in use")
+    assert_one_line_error(
+        result.stderr, str(new_sandbox.port_base + 1), "postgres", "already in use"
+    )
     assert new_sandbox.processes() == []
 
 
