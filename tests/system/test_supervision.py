@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 
+import httpx
 import psutil
 import pytest
 
@@ -30,3 +31,23 @@ def _zombie(pid: int) -> bool:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
+
+
+@pytest.mark.parametrize("component", ["postgres", "toxiproxy"])
+def test_service_recovers_after_a_dependency_restart(
+    shared_sandbox: SandboxHandle, component: str
+) -> None:
+    old_pid = shared_sandbox.component(component)["pid"]
+    shared_sandbox.cli("restart", component)
+    assert shared_sandbox.component(component)["pid"] != old_pid
+
+    def catalog_serves() -> bool:
+        port = shared_sandbox.component("catalog")["port"]
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/api/products/DOG-BOWL-001", timeout=5)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    wait_for(catalog_serves, 30, f"catalog to serve again after restarting {component}")
+    assert shared_sandbox.component("catalog")["state"] == "ready"

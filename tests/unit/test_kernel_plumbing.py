@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def test_backoff_doubles_up_to_its_cap() -> None:
-    delays = list(itertools.islice(Backoff().delays(), 7))
-
+    delays = list(itertools.islice(Backoff(initial_s=0.2, cap_s=2.0).delays(), 7))
     assert delays == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0, 2.0]
+    assert list(itertools.islice(Backoff().delays(), 4)) == [0.2, 0.4, 0.5, 0.5]
 
 
 def test_backoff_refuses_nonsense() -> None:
