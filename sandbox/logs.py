@@ -25,8 +25,18 @@ def tail(path: Path, lines: int) -> list[str]:
 def follow(
     paths: dict[str, Path], keep_going: Callable[[], bool] = lambda: True
 ) -> Iterator[tuple[str, str]]:
-    """Yield ``(component, line)`` for lines appended to any of ``paths`` until stopped."""
+    """Yield ``(component, line)`` for lines appended to any of ``paths`` after this call.
+
+    The starting offsets are taken now, not at the first ``next()``, so nothing written
+    between the call and the first read is skipped.
+    """
     offsets = {name: (path.stat().st_size if path.exists() else 0) for name, path in paths.items()}
+    return _follow_from(paths, offsets, keep_going)
+
+
+def _follow_from(
+    paths: dict[str, Path], offsets: dict[str, int], keep_going: Callable[[], bool]
+) -> Iterator[tuple[str, str]]:
     partial = dict.fromkeys(paths, "")
     while keep_going():
         got_any = False
