@@ -22,7 +22,13 @@ from sandbox.doctor import doctor_ok, install_missing, run_checks
 from sandbox.errors import NotReady, SandboxError
 from sandbox.logs import follow, tail
 from sandbox.ports import DEFAULT_PORT_BASE
-from sandbox.state import StatePaths, load_settings, resolve_state_dir, settings_for_up
+from sandbox.state import (
+    DEFECTS,
+    StatePaths,
+    load_settings,
+    resolve_state_dir,
+    settings_for_up,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -78,6 +84,13 @@ def up(
     backend_name: Annotated[
         str, typer.Option("--backend", help="process (default) or docker")
     ] = "process",
+    defect: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--defect",
+            help=f"Switch on a deliberate flaw (repeatable): {', '.join(DEFECTS)}",
+        ),
+    ] = None,
 ) -> None:
     """Start PostgreSQL, RabbitMQ, Toxiproxy and every service; wait until all are ready."""
     if backend_name != "process":
@@ -85,8 +98,10 @@ def up(
     backend = ProcessBackend(_paths(state_dir))
     view = StartupView(err_console)
     with view.shown():
-        result = backend.up(port_base, view.report)
+        result = backend.up(port_base, view.report, tuple(defect or ()))
     console.print(status_table(result.components))
+    if defect:
+        console.print(f"[red]defects switched on: {', '.join(sorted(set(defect)))}[/]")
     if result.already_running:
         console.print("already running: nothing to do")
     else:

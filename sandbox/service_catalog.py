@@ -27,7 +27,19 @@ class ServiceSpec:
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec(name="catalog", title="Product Catalog", module="services.catalog"),
+    ServiceSpec("catalog", "Product Catalog", "services.catalog"),
+    ServiceSpec("identity", "Customer Identity", "services.identity"),
+    ServiceSpec("inventory", "Inventory", "services.inventory"),
+    ServiceSpec("payments", "Payments", "services.payments"),
+    ServiceSpec("fulfillment", "Fulfillment", "services.fulfillment"),
+    ServiceSpec("shopping", "Shopping", "services.shopping", calls=("catalog",)),
+    ServiceSpec("orders", "Orders", "services.orders", calls=("identity",)),
+    ServiceSpec(
+        "storefront",
+        "Storefront",
+        "services.storefront",
+        calls=("catalog", "identity", "inventory", "shopping", "orders"),
+    ),
 )
 
 

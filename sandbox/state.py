@@ -16,6 +16,8 @@ from sandbox.errors import ConfigError
 from sandbox.ports import DEFAULT_PORT_BASE, PortPlan
 
 STATE_DIR_ENV = "SANDBOX_STATE_DIR"
+# Deliberate flaws the services can switch on, only to prove the harness catches them.
+DEFECTS = ("transient-broker", "global-sse", "no-inbox", "no-outbox")
 DEFAULT_STATE_DIR = ".sandbox"
 # AF_UNIX socket paths are limited to 107 bytes on Linux.
 MAX_SOCKET_PATH = 107
@@ -98,6 +100,7 @@ class SandboxSettings:
 
     port_base: int
     node_name: str
+    defects: tuple[str, ...] = ()
 
     @property
     def ports(self) -> PortPlan:
@@ -120,16 +123,26 @@ def load_settings(paths: StatePaths) -> SandboxSettings | None:
         return None
     try:
         data = json.loads(paths.settings_file.read_text())
-        return SandboxSettings(port_base=int(data["port_base"]), node_name=str(data["node_name"]))
+        return SandboxSettings(
+            port_base=int(data["port_base"]),
+            node_name=str(data["node_name"]),
+            defects=tuple(str(d) for d in data.get("defects", ())),
+        )
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"unreadable sandbox settings in {paths.settings_file}: {exc}") from exc
 
 
-def settings_for_up(paths: StatePaths, port_base: int | None) -> SandboxSettings:
+def settings_for_up(
+    paths: StatePaths, port_base: int | None, defects: tuple[str, ...] = ()
+) -> SandboxSettings:
     """Settings for ``up``: the stored ones, or new ones on first run.
 
     An explicit ``--port-base`` may move a stopped sandbox; it is stored for later commands.
+    Defects are not sticky: each ``up`` of a stopped sandbox runs with exactly those given.
     """
+    unknown = sorted(set(defects) - set(DEFECTS))
+    if unknown:
+        raise ConfigError(f"unknown defect {unknown[0]!r}; known: {', '.join(DEFECTS)}")
     stored = load_settings(paths)
     base = port_base if port_base is not None else (stored.port_base if stored else None)
     if base is None:
@@ -139,7 +152,7 @@ def settings_for_up(paths: StatePaths, port_base: int | None) -> SandboxSettings
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
     node = stored.node_name if stored else f"critter-{secrets.token_hex(4)}@localhost"
-    return SandboxSettings(port_base=base, node_name=node)
+    return SandboxSettings(port_base=base, node_name=node, defects=tuple(sorted(set(defects))))
 
 
 def save_settings(paths: StatePaths, settings: SandboxSettings) -> None:

@@ -23,7 +23,13 @@ from sandbox.runtime import INFRASTRUCTURE, Runtime
 from sandbox.secrets_store import write_private
 from sandbox.service_catalog import service_names
 from sandbox.startup import Reporter, start_and_wait
-from sandbox.state import StatePaths, load_settings, save_settings, settings_for_up
+from sandbox.state import (
+    SandboxSettings,
+    StatePaths,
+    load_settings,
+    save_settings,
+    settings_for_up,
+)
 from sandbox.supervisor_client import Supervisor
 from sandbox.supervisor_conf import render
 from sandbox.topology import toxiproxy_config
@@ -71,16 +77,16 @@ class ProcessBackend:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def up(self, port_base: int | None, report: Reporter) -> UpResult:
+    def up(
+        self, port_base: int | None, report: Reporter, defects: tuple[str, ...] = ()
+    ) -> UpResult:
         with state_lock(self.paths):
             running = self.supervisor.is_running()
             stored = load_settings(self.paths)
-            if running and stored and port_base is not None and port_base != stored.port_base:
-                raise ConfigError(
-                    f"this sandbox is running on port base {stored.port_base}; "
-                    "run `sandbox down` before moving it"
-                )
-            settings = stored if (running and stored) else settings_for_up(self.paths, port_base)
+            wanted = settings_for_up(self.paths, port_base, defects)
+            if running and stored:
+                _refuse_changes_while_running(stored, wanted, port_base is not None)
+            settings = stored if (running and stored) else wanted
             runtime = Runtime.load(self.paths, settings)
             if not running:
                 self._prepare(runtime)
@@ -111,7 +117,10 @@ class ProcessBackend:
             bootstrap.init_postgres(paths, bins, runtime.secrets)
         bootstrap.write_rabbitmq_files(paths, runtime.settings, runtime.secrets)
         paths.toxiproxy_config.write_text(toxiproxy_config(runtime.links))
-        programs = build_programs(paths, runtime.settings, bins, runtime.secrets, runtime.links)
+        defects = ",".join(runtime.settings.defects)
+        programs = build_programs(
+            paths, runtime.settings, bins, runtime.secrets, runtime.links, defects
+        )
         write_private(paths.supervisor_conf, render(programs, paths))
         self.supervisor.launch()
 
@@ -174,6 +183,21 @@ class ProcessBackend:
                 )
             )
         return result
+
+
+def _refuse_changes_while_running(
+    stored: SandboxSettings, wanted: SandboxSettings, base_given: bool
+) -> None:
+    if base_given and wanted.port_base != stored.port_base:
+        raise ConfigError(
+            f"this sandbox is running on port base {stored.port_base}; "
+            "run `sandbox down` before moving it"
+        )
+    if wanted.defects != stored.defects:
+        running_with = ", ".join(stored.defects) or "no defects"
+        raise ConfigError(
+            f"this sandbox is running with {running_with}; run `sandbox down` to change defects"
+        )
 
 
 def main_pid(pid: int) -> int:

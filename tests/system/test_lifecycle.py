@@ -17,7 +17,11 @@ from tests.system.amqp_helpers import publish_persistent, take_one
 
 pytestmark = pytest.mark.sandbox
 
-EXPECTED = {"epmd", "postgres", "toxiproxy", "rabbitmq", "catalog"}
+EXPECTED = {
+    "epmd", "postgres", "toxiproxy", "rabbitmq",
+    "catalog", "identity", "inventory", "payments", "fulfillment", "shopping", "orders",
+    "storefront",
+}  # fmt: skip
 
 
 def catalog_url(sandbox: SandboxHandle) -> str:

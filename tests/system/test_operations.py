@@ -49,8 +49,9 @@ def test_a_service_cannot_open_another_service_database(shared_sandbox: SandboxH
     secrets = shared_sandbox.secrets()
     dsn = {"host": "127.0.0.1", "port": shared_sandbox.port_base + 1, "user": "catalog"}
     psycopg.connect(**dsn, password=secrets["postgres/catalog"], dbname="catalog").close()
-    with pytest.raises(psycopg.OperationalError, match="permission denied"):
-        psycopg.connect(**dsn, password=secrets["postgres/catalog"], dbname="postgres").close()
+    for other in ("postgres", "orders"):
+        with pytest.raises(psycopg.OperationalError, match="permission denied"):
+            psycopg.connect(**dsn, password=secrets["postgres/catalog"], dbname=other).close()
 
 
 def test_logs_of_one_component(shared_sandbox: SandboxHandle) -> None:

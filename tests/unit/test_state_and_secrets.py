@@ -65,3 +65,11 @@ def test_supervisor_conf_escapes_percent_signs_and_quotes(tmp_path: Path) -> Non
     assert 'Q="a\\"b"' in text
     assert "100%%" in text
     assert "autostart=false" in text
+
+
+def test_defects_are_validated_and_normalised(tmp_path: Path) -> None:
+    paths = StatePaths(tmp_path)
+    settings = settings_for_up(paths, 30000, ("no-inbox", "global-sse", "no-inbox"))
+    assert settings.defects == ("global-sse", "no-inbox")
+    with pytest.raises(ConfigError, match="unknown defect 'no-brakes'"):
+        settings_for_up(paths, 30000, ("no-brakes",))

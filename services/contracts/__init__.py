@@ -1,0 +1,1 @@
+"""Integration message contracts: the only code services share besides the kernel."""
