@@ -6,6 +6,12 @@ service's own routers. Nothing touches the network until the lifespan starts;
 then the database and broker connect in background tasks, so the process
 serves ``/health/live`` immediately and turns ready once both are usable. On
 shutdown they are closed in reverse order.
+
+With ``messaging=``, its outbox/inbox tables are migrated before the service's
+own plan (separate version namespace), its exchanges and queues are declared on
+the first broker connection, its relay and consumer start with the lifespan and
+stop first at shutdown, readiness includes the consumer (if it subscribes to
+anything), and routes reach it as ``runtime.messaging`` or through ``MessagingDep``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from services.kernel.bus import Broker, BrokerOptions, BrokerSetup
 from services.kernel.db import Database, DatabaseSetup, PoolOptions
 from services.kernel.health import health_router
 from services.kernel.logs import configure_logging
+from services.kernel.messaging import Messaging
 from services.kernel.metrics import MetricsMiddleware, ServiceMetrics, metrics_router
 from services.kernel.migrations import MigrationPlan
 from services.kernel.problems import install_problem_handlers
@@ -39,6 +46,7 @@ def build_app(
     on_broker_ready: Sequence[BrokerSetup] = (),
     description: str = "",
     version: str = "0.1.0",
+    messaging: Messaging | None = None,
 ) -> FastAPI:
     """Build the app of one service.
 
@@ -46,11 +54,20 @@ def build_app(
     ``on_database_ready`` step (e.g. seeding); each ``on_broker_ready`` step runs
     on the first broker connection (e.g. declaring exchanges). A failing step
     is retried with the connection, and the dependency stays "not ready" meanwhile.
+    ``messaging`` is wired as the module docstring says, with the settings' defects.
     """
     configure_logging(settings.service_name, settings.log_level)
     metrics = ServiceMetrics()
-    database_setup: list[DatabaseSetup] = [migrations.apply] if migrations else []
+    database_setup: list[DatabaseSetup] = []
+    broker_setup: list[BrokerSetup] = []
+    if messaging is not None:
+        messaging.configure(defects=settings.sandbox_defects, registry=metrics.registry)
+        database_setup.append(messaging.migrations.apply)
+        broker_setup.append(messaging.declare_topology)
+    if migrations is not None:
+        database_setup.append(migrations.apply)
     database_setup.extend(on_database_ready)
+    broker_setup.extend(on_broker_ready)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,14 +83,23 @@ def build_app(
                 settings.amqp_url,
                 connection_name=settings.service_name,
                 options=BrokerOptions.from_settings(settings),
-                setup=on_broker_ready,
+                setup=broker_setup,
             )
             resources.push_async_callback(broker.close)
             app.state.runtime = ServiceRuntime(
-                settings=settings, metrics=metrics, database=database, broker=broker
+                settings=settings,
+                metrics=metrics,
+                database=database,
+                broker=broker,
+                optional_messaging=messaging,
             )
             database.start()
             broker.start()
+            if messaging is not None:
+                messaging.start(
+                    database=database, broker=broker, database_url=settings.database_url
+                )
+                resources.push_async_callback(messaging.stop)  # runs first: LIFO
             log.info(
                 "%s started (defects: %s)",
                 settings.service_name,
@@ -93,4 +119,4 @@ def build_app(
 
 
 async def _refresh_dependency_gauges(request: Request) -> None:
-    await get_runtime(request).check_dependencies()
+    await get_runtime(request).refresh_gauges()

@@ -16,6 +16,7 @@ schema exactly as before and the next attempt starts over.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,12 +29,14 @@ log = logging.getLogger(__name__)
 _LOCK_NAME = "critter-sandbox:schema-migrations"
 
 _CREATE_HISTORY = """
-CREATE TABLE IF NOT EXISTS schema_migrations (
+CREATE TABLE IF NOT EXISTS {table} (
     version    integer PRIMARY KEY,
     name       text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
 )
 """
+_HISTORY_TABLE = "schema_migrations"
+_NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,18 @@ class Migration:
 
 
 class MigrationPlan:
-    """An ordered, validated list of migrations with unique, increasing versions."""
+    """An ordered, validated list of migrations with unique, increasing versions.
 
-    def __init__(self, migrations: Sequence[Migration]) -> None:
+    ``namespace`` (lower-case letters, digits, ``_``) keeps the history of this plan apart
+    from the service's default plan; see the module docstring.
+    """
+
+    def __init__(self, migrations: Sequence[Migration], *, namespace: str | None = None) -> None:
+        if namespace is not None and not _NAMESPACE.match(namespace):
+            raise MigrationError(f"invalid migration namespace {namespace!r}")
+        self.namespace = namespace
+        # Safe to format into SQL: fixed prefix plus a validated identifier.
+        self.history_table = f"{_HISTORY_TABLE}_{namespace}" if namespace else _HISTORY_TABLE
         versions = [migration.version for migration in migrations]
         if any(version < 1 for version in versions):
             raise MigrationError("migration versions start at 1")
@@ -67,26 +79,28 @@ class MigrationPlan:
         """
         async with connection.transaction():
             await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", _LOCK_NAME)
-            await connection.execute(_CREATE_HISTORY)
-            rows = await connection.fetch("SELECT version, name FROM schema_migrations")
+            await connection.execute(_CREATE_HISTORY.format(table=self.history_table))
+            rows = await connection.fetch(f"SELECT version, name FROM {self.history_table}")
             recorded: dict[int, str] = {row["version"]: row["name"] for row in rows}
             pending = self._pending(recorded)
             for migration in pending:
                 await connection.execute(migration.sql)
                 await connection.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                    f"INSERT INTO {self.history_table} (version, name) VALUES ($1, $2)",
                     migration.version,
                     migration.name,
                 )
         for migration in pending:
-            log.info("applied migration %d %s", migration.version, migration.name)
+            log.info("applied %s %d %s", self.history_table, migration.version, migration.name)
         return pending
 
     def _pending(self, recorded: dict[int, str]) -> list[Migration]:
         known = {migration.version: migration.name for migration in self.migrations}
         for version, name in sorted(recorded.items()):
             if version not in known:
-                log.warning("database has migration %d %s unknown to this build", version, name)
+                log.warning(
+                    "%s records %d %s, unknown to this build", self.history_table, version, name
+                )
             elif known[version] != name:
                 raise MigrationError(
                     f"migration {version} is recorded as {name!r} but this build calls it "

@@ -2,7 +2,8 @@
 
 ``build_app``'s lifespan creates one ``ServiceRuntime`` per process and stores
 it on ``app.state``; routes take it (or something derived from it) through the
-``RuntimeDep`` dependency instead of importing globals.
+``RuntimeDep`` dependency instead of importing globals; ``MessagingDep`` gives
+the service's ``Messaging`` directly.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from services.kernel.bus import Broker
 from services.kernel.db import Database
 from services.kernel.errors import DependencyUnavailable
 from services.kernel.logs import describe_error
+from services.kernel.messaging import Messaging
 from services.kernel.metrics import ServiceMetrics
 from services.kernel.settings import ServiceSettings
 
@@ -45,17 +47,42 @@ class ServiceRuntime:
     metrics: ServiceMetrics
     database: Database
     broker: Broker
+    optional_messaging: Messaging | None = None
     check_timeout_s: float = 1.5
 
+    @property
+    def messaging(self) -> Messaging:
+        """The service's messaging; raises if ``build_app`` was given none."""
+        if self.optional_messaging is None:
+            raise RuntimeError(f"{self.settings.service_name} was built without messaging=")
+        return self.optional_messaging
+
+    def probes(self) -> tuple[DependencyProbe, ...]:
+        """What readiness checks: database, broker and, for a consuming service, its consumer."""
+        messaging = self.optional_messaging
+        if messaging is not None and messaging.subscriptions:
+            return (self.database, self.broker, messaging)
+        return (self.database, self.broker)
+
     async def check_dependencies(self) -> dict[str, str]:
-        """Probe database and broker concurrently; ``{"database": "ok", "broker": reason}``.
+        """Probe every dependency concurrently; ``{"database": "ok", "broker": reason, ...}``.
 
         Also updates the ``service_dependency_up`` gauges.
         """
-        checks = await check_dependencies((self.database, self.broker), self.check_timeout_s)
+        checks = await check_dependencies(self.probes(), self.check_timeout_s)
         for name, outcome in checks.items():
             self.metrics.set_dependency_up(name, outcome == OK)
         return checks
+
+    async def refresh_gauges(self) -> None:
+        """Before a scrape: dependency gauges, and the outbox depth if it can be read."""
+        await self.check_dependencies()
+        if self.optional_messaging is not None and self.database.is_ready():
+            try:
+                async with asyncio.timeout(self.check_timeout_s):
+                    await self.optional_messaging.outbox_depth()
+            except Exception as exc:  # a scrape must not fail because one gauge is stale
+                log.debug("outbox depth not refreshed: %s", describe_error(exc))
 
 
 async def check_dependencies(probes: Sequence[DependencyProbe], timeout_s: float) -> dict[str, str]:
@@ -87,3 +114,11 @@ def get_runtime(request: Request) -> ServiceRuntime:
 
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+def get_messaging(request: Request) -> Messaging:
+    """FastAPI dependency: the ``Messaging`` of the app serving ``request``."""
+    return get_runtime(request).messaging
+
+
+MessagingDep = Annotated[Messaging, Depends(get_messaging)]

@@ -9,6 +9,7 @@ The orchestrator starts every service with the same contract:
 ``AMQP_URL``                      required; ``amqp://user:pw@host:port/%2Fcritter``
 ``SANDBOX_DEFECTS``               optional; comma-separated defect switches, default none
 ``UPSTREAM_<NAME>_URL``           optional, any number; HTTP base URL of service NAME
+``AUTH_SIGNING_KEY``              optional; HS256 key of customer tokens (``kernel.auth``)
 ``LOG_LEVEL``                     optional; default ``INFO``
 ``DB_POOL_MIN_SIZE`` / ``_MAX``   optional; asyncpg pool bounds, default 1 / 10
 ``AMQP_HEARTBEAT_SECONDS``        optional; AMQP heartbeat, default 10 (a cut link is
@@ -58,6 +59,7 @@ class ServiceSettings(BaseSettings):
     amqp_url: str = Field(repr=False)
     sandbox_defects: Annotated[frozenset[str], NoDecode] = frozenset()
     upstreams: dict[str, str] = Field(default_factory=dict)
+    auth_signing_key: str | None = Field(default=None, repr=False)
     log_level: LogLevel = "INFO"
     db_pool_min_size: int = Field(default=1, ge=0, le=100)
     db_pool_max_size: int = Field(default=10, ge=1, le=200)
