@@ -14,6 +14,7 @@ import pytest
 
 from tests.sandbox_control import SandboxHandle
 from tests.system.amqp_helpers import publish_persistent, take_one
+from tests.system.shop_client import Shop
 
 pytestmark = pytest.mark.sandbox
 
@@ -54,6 +55,10 @@ def test_up_down_up_keeps_data_and_purge_leaves_nothing(
     queue = f"test.durable.{uuid.uuid4().hex[:8]}"
     create_product(sandbox, sku)
     publish_persistent(sandbox, queue, b"still here")
+    shop = Shop(sandbox)
+    customer, _ = shop.login(7)
+    order_id = shop.complete(shop.checkout(customer, {"DOG-BED-ORTHO": 1}))
+    assert shop.wait_terminal(order_id)["status"] == "Delivered"
 
     # Side by side: the shared sandbox (another folder and port base) sees none of it.
     assert not product_exists(shared_sandbox, sku)
@@ -65,6 +70,7 @@ def test_up_down_up_keeps_data_and_purge_leaves_nothing(
 
     sandbox.up()
     assert product_exists(sandbox, sku), "a product written before down is gone"
+    assert shop.order(order_id)["status"] == "Delivered", "an order placed before down is gone"
     assert take_one(sandbox, queue) == b"still here", "a persistent message was lost"
 
     sandbox.cli("down", "--purge")
