@@ -1,0 +1,62 @@
+"""Settings of the Storefront beyond the kernel's contract (read once, passed down).
+
+==========================================  ===========================================
+``STOREFRONT_SSE_HEARTBEAT_SECONDS``        optional; comment line sent on an idle
+                                            stream so proxies and clients keep it;
+                                            default 15
+``STOREFRONT_SSE_REPLAY_BATCH``             optional; rows read per query when a stream
+                                            catches up from the database; default 500
+``STOREFRONT_UPSTREAM_TIMEOUT_SECONDS``     optional; deadline of one call to another
+                                            service; default 5
+``STOREFRONT_CHECKOUT_DEADLINE_SECONDS``    optional; how long ``POST .../checkout``
+                                            waits for Orders to know the checkout
+                                            (it learns of it from a message); default 10
+``STOREFRONT_RETENTION_HOURS``              optional; notifications older than this are
+                                            pruned (no replay past it); default 24
+==========================================  ===========================================
+
+``AUTH_SIGNING_KEY`` (``ServiceSettings.auth_signing_key``) is required: without it no
+customer token can be checked. The ``global-sse`` defect switch (``SANDBOX_DEFECTS``)
+turns the per-customer routing off; see ``services.storefront.sse``.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.kernel.errors import ConfigurationError
+from services.kernel.settings import ServiceSettings
+
+GLOBAL_SSE = "global-sse"
+
+
+class StorefrontSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", frozen=True, env_prefix="STOREFRONT_"
+    )
+
+    sse_heartbeat_seconds: float = Field(default=15.0, ge=0.05, le=300)
+    sse_replay_batch: int = Field(default=500, ge=1, le=10_000)
+    upstream_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    checkout_deadline_seconds: float = Field(default=10.0, gt=0, le=300)
+    retention_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+
+
+def load_storefront_settings() -> StorefrontSettings:
+    """Read the Storefront settings from the environment; ConfigurationError names bad ones."""
+    try:
+        return StorefrontSettings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"STOREFRONT_{'.'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigurationError(f"invalid Storefront environment: {problems}") from None
+
+
+def signing_key(settings: ServiceSettings) -> str:
+    """The token key; ConfigurationError if the environment has none."""
+    if not settings.auth_signing_key:
+        raise ConfigurationError("AUTH_SIGNING_KEY is not set: the Storefront checks tokens")
+    return settings.auth_signing_key
