@@ -12,8 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from pydantic.alias_generators import to_camel
+from pydantic import Field, StringConstraints
 
 from services.catalog.domain import (
     NAME_MAX_LENGTH,
@@ -26,6 +25,7 @@ from services.catalog.domain import (
     ProductPage,
     ProductStatus,
 )
+from services.kernel.api_models import CamelModel
 from services.kernel.money import NonNegativeMoney
 
 Sku = Annotated[
@@ -43,16 +43,6 @@ Subcategory = Annotated[str, StringConstraints(strip_whitespace=True, max_length
 Brand = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Measure = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=3, allow_inf_nan=False)]
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="forbid",
-    )
 
 
 class ImageBody(CamelModel):

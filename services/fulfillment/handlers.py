@@ -9,8 +9,6 @@ new shipment is assigned in the same transaction and its dispatch scheduled.
 from __future__ import annotations
 
 import logging
-import secrets
-import time
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -18,6 +16,7 @@ from services.contracts.messages import FulfillmentRequested
 from services.fulfillment import store
 from services.fulfillment.autopilot import Autopilot
 from services.fulfillment.domain import Shipment, ShipmentLine, ShippingAddress
+from services.kernel.ids import uuid7
 from services.kernel.messaging import Handler, HandlerContext, PermanentError, Subscription
 
 log = logging.getLogger(__name__)
@@ -62,12 +61,3 @@ def open_shipment(message: FulfillmentRequested, shipment_id: UUID, now: datetim
         shipping_method=message.shipping_method,
         created_at=now,
     )
-
-
-def uuid7() -> UUID:
-    """A time-ordered UUID (RFC 9562 version 7): new rows land at the end of the index."""
-    millis = time.time_ns() // 1_000_000
-    random = secrets.randbits(74)
-    value = (millis & (1 << 48) - 1) << 80 | 0x7 << 76 | (random >> 62) << 64
-    value |= 0b10 << 62 | random & (1 << 62) - 1
-    return UUID(int=value)

@@ -11,8 +11,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, StringConstraints
 
 from services.identity.domain import (
     Address,
@@ -21,6 +20,7 @@ from services.identity.domain import (
     Customer,
     PostalAddress,
 )
+from services.kernel.api_models import CamelModel
 
 
 def _storable(text: str) -> str:
@@ -54,16 +54,6 @@ Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=Tr
 # Not stripped: spaces are part of a password. The upper bound keeps hashing cheap.
 NewPassword = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 GivenPassword = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="forbid",
-    )
 
 
 class NewCustomer(CamelModel):

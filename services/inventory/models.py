@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from services.inventory.domain import (
     MAX_ON_HAND,
@@ -17,16 +16,7 @@ from services.inventory.domain import (
     SkuStock,
     StockLevel,
 )
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="forbid",
-    )
+from services.kernel.api_models import CamelModel
 
 
 class StockChange(CamelModel):

@@ -26,6 +26,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.kernel.app import build_app
+from services.kernel.ids import uuid7
 from services.kernel.messaging import Messaging
 from services.kernel.runtime import ServiceRuntime
 from services.kernel.settings import ServiceSettings, load_settings
@@ -33,7 +34,6 @@ from services.orders import checkout_api, orders_api
 from services.orders.deps import OrdersWiring
 from services.orders.handlers import OrderHandlers
 from services.orders.identity import AddressBook, IdentityAddressBook
-from services.orders.ids import uuid7
 from services.orders.metrics import OrdersMetrics
 from services.orders.schema import MIGRATIONS
 from services.orders.settings import OrdersSettings, load_orders_settings

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import AliasChoices, Field, StringConstraints, model_validator
 
 from services.contracts.messages import Address
+from services.kernel.api_models import CamelModel
 from services.kernel.money import NonNegativeMoney
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -21,16 +21,6 @@ PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
 MethodName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 PaymentToken = Annotated[str, StringConstraints(pattern=r"^\S{1,100}$")]
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="forbid",
-    )
 
 
 class AddressBody(CamelModel):

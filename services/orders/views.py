@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
+from services.kernel.api_models import CamelModel
 from services.kernel.money import Money, NonNegativeMoney
 from services.orders.checkout import Checkout
-from services.orders.models import AddressBody, CamelModel
+from services.orders.models import AddressBody
 from services.orders.order import HistoryEntry, Order, OrderLine, OrderStatus
 from services.orders.ports import OrderPage, OrderRecord
 

@@ -5,20 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
+from services.kernel.api_models import CamelModel
 from services.kernel.money import NonNegativeMoney
 from services.payments.domain import Payment, PaymentStatus
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-    )
 
 
 class PaymentView(CamelModel):

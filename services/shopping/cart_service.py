@@ -10,8 +10,6 @@ HTTP call.
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ from uuid import UUID
 from services.contracts import messages as contract
 from services.kernel.db import Database
 from services.kernel.errors import Conflict
+from services.kernel.ids import uuid7
 from services.shopping import store
 from services.shopping.catalog_client import PriceSource
 from services.shopping.domain import Cart, CartNotFound
@@ -154,15 +153,6 @@ class CartService:
         """A transaction holding the cart's row lock, and the cart as locked."""
         async with self._database.pool.acquire() as conn, conn.transaction():
             yield conn, await store.load_cart(conn, cart_id, lock=True)
-
-
-def uuid7() -> UUID:
-    """A time-ordered UUID (RFC 9562 version 7): new rows land at the end of the index."""
-    millis = time.time_ns() // 1_000_000
-    random = secrets.randbits(74)
-    value = (millis & (1 << 48) - 1) << 80 | 0x7 << 76 | (random >> 62) << 64
-    value |= 0b10 << 62 | random & (1 << 62) - 1
-    return UUID(int=value)
 
 
 def _now() -> datetime:

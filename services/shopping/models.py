@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, StringConstraints, model_validator
 
+from services.kernel.api_models import CamelModel
 from services.kernel.money import NonNegativeMoney
 from services.shopping.domain import (
     MAX_LINE_QUANTITY,
@@ -34,16 +34,6 @@ Reason = Annotated[
 SessionId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 DEFAULT_CLEAR_REASON = "Cleared by the customer"
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="forbid",
-    )
 
 
 class OpenCart(CamelModel):

@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
-from pydantic.alias_generators import to_camel
+from pydantic import AliasChoices, Field, StringConstraints
 
+from services.kernel.api_models import CamelModel
 from services.kernel.money import Money, NonNegativeMoney
 
 SKU_PATTERN = r"^[A-Z0-9-]+$"
@@ -22,16 +22,6 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, ma
 Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 MethodName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 PaymentToken = Annotated[str, StringConstraints(pattern=r"^\S{1,100}$")]
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="forbid",
-    )
 
 
 class LoginBody(CamelModel):

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.kernel.errors import BadRequest
-from services.shopping.cart_service import uuid7
+from services.kernel.ids import uuid7
 from services.shopping.domain import (
     MAX_LINE_QUANTITY,
     MAX_LINES,

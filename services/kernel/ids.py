@@ -1,4 +1,4 @@
-"""New identifiers: UUIDv7 (time-ordered, as the original system's new ids are)."""
+"""New identifiers: UUIDv7 (RFC 9562, time-ordered), shared by every service."""
 
 from __future__ import annotations
 
