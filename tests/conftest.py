@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -15,6 +17,16 @@ from tests.sandbox_control import SandboxHandle
 # Below the kernel's ephemeral range (32768+) so outgoing connections never take our ports,
 # and away from the default base (24000) so a developer's own sandbox can keep running.
 TEST_PORT_BASE = int(os.environ.get("TEST_PORT_BASE", "28000"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Treat SIGTERM (a CI timeout, a supervisor) like Ctrl-C, so fixtures still stop every
+    sandbox they started instead of leaving PostgreSQL and RabbitMQ running."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @pytest.fixture(scope="session")
