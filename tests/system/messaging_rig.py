@@ -286,3 +286,25 @@ class ToxiLink:
 
 def _with_port(url: str, port: int, replacement: int | None) -> str:
     return url.replace(f":{port}/", f":{replacement}/") if replacement else url
+
+
+async def publish_to(
+    sandbox: SandboxHandle, exchange_name: str, message: Message, *, persistent: bool
+) -> None:
+    """Publish ``message`` to ``exchange_name`` as an outside peer would."""
+    connection = await aio_pika.connect(admin_url(sandbox), timeout=10)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(exchange_name)
+        mode = (
+            aio_pika.DeliveryMode.PERSISTENT if persistent else aio_pika.DeliveryMode.NOT_PERSISTENT
+        )
+        await exchange.publish(
+            aio_pika.Message(
+                message.model_dump_json(by_alias=True).encode(),
+                message_id=str(uuid.uuid4()),
+                type=message.type_name(),
+                delivery_mode=mode,
+            ),
+            routing_key=message.routing_key(),
+        )

@@ -29,6 +29,7 @@ from tests.system.messaging_rig import (
     own_link,
     publish_ping,
     publish_raw,
+    publish_to,
     run,
     tiny_service,
 )
@@ -274,3 +275,35 @@ def test_transient_broker_defect_declares_nothing_durable(shared_sandbox: Sandbo
 
 
 # -- small helpers -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("defects", "survivors"), [("", 1), ("transient-broker", 0)])
+def test_a_queued_message_survives_a_broker_restart_only_when_durable(
+    shared_sandbox: SandboxHandle, defects: str, survivors: int
+) -> None:
+    """The healthy build keeps a waiting message across a restart; ``transient-broker`` loses it.
+
+    The service is cut off (its own proxy disabled) so the message waits in its inbox queue
+    while the broker restarts.
+    """
+
+    async def scenario() -> None:
+        async with (
+            own_link(shared_sandbox, shared_sandbox.port_base + 2) as link,
+            tiny_service(shared_sandbox, amqp_port=link.port, defects=defects) as service,
+        ):
+            topology = service.messaging.topology
+            await link.set_enabled(False)
+            await service.wait_ready(False)
+            await publish_to(shared_sandbox, topology.exchange, Ping(n=7), persistent=not defects)
+            await asyncio.to_thread(shared_sandbox.cli, "restart", "rabbitmq")
+            await link.set_enabled(True)
+            await service.wait_ready()
+            if survivors:
+                await service.settle(survivors, 30)
+            else:  # give a surviving message every chance to arrive: a marker goes after it
+                await service.publish(Ping(n=8))
+                await service.settle(1, 30)
+                assert await service.scalar("SELECT count(*) FROM effects WHERE n = 7") == 0
+
+    run(scenario())
