@@ -276,3 +276,36 @@ def test_the_global_sse_defect_makes_the_leak_observable(new_sandbox: SandboxHan
             await bobs.until(lambda s: str(alice) in s.customers(), "alice's event on bob's stream")
 
     run(scenario())
+
+
+def test_events_missed_across_a_storefront_restart_are_replayed_after_it(
+    shop: Shop, shared_sandbox: SandboxHandle
+) -> None:
+    """Replay and isolation hold across a restart: what was stored before it, or waited in
+    the inbox while it happened, is replayed by the new process on `Last-Event-ID`."""
+    customer, stranger = uuid4(), uuid4()
+
+    async def scenario() -> Stream:
+        async with listening(shop, customer) as first:
+            await shop.publish(status_changed(customer, "Placed"))
+            await first.until(lambda s: len(s.events) == 1, "the first event")
+        seen = int(first.events[-1]["id"])
+        await shop.publish(status_changed(customer, "PaymentAuthorized"))  # missed, then restart
+        restart = asyncio.create_task(
+            asyncio.to_thread(shared_sandbox.cli, "restart", "storefront")
+        )
+        await shop.publish(
+            status_changed(stranger, "Placed"), status_changed(customer, "Confirmed")
+        )
+        await restart
+        async with listening(shop, customer, last_event_id=seen) as again:
+            await again.until(lambda s: len(s.events) == 2, "the events missed around the restart")
+            await shop.publish(status_changed(customer, "Shipped"))
+            await again.until(lambda s: len(s.events) == 3, "a live event after the restart")
+        assert all(event["id"] > seen for event in again.events)
+        return again
+
+    again = asyncio.run(scenario())
+    assert set(again.statuses()[:2]) == {"PaymentAuthorized", "Confirmed"}
+    assert again.statuses()[2] == "Shipped"
+    assert again.customers() == {str(customer)}, "a stranger's event crossed the restart"
