@@ -30,7 +30,7 @@ from services.kernel.messaging import Messaging
 from services.kernel.metrics import MetricsMiddleware, ServiceMetrics, metrics_router
 from services.kernel.migrations import MigrationPlan
 from services.kernel.problems import install_problem_handlers
-from services.kernel.runtime import ServiceRuntime, get_runtime
+from services.kernel.runtime import ServiceRuntime, runtime_of
 from services.kernel.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -119,4 +119,4 @@ def build_app(
 
 
 async def _refresh_dependency_gauges(request: Request) -> None:
-    await get_runtime(request).refresh_gauges()
+    await runtime_of(request).refresh_gauges()

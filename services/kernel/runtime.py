@@ -105,20 +105,27 @@ async def _check(probe: DependencyProbe, timeout_s: float) -> str:
     return OK
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
-    """FastAPI dependency: the runtime of the app serving ``request``."""
+def runtime_of(request: Request) -> ServiceRuntime:
+    """The runtime of the app serving ``request``."""
     runtime = getattr(request.app.state, "runtime", None)
     if not isinstance(runtime, ServiceRuntime):
         raise RuntimeError("the service runtime exists only while the app's lifespan runs")
     return runtime
 
 
+# The dependencies are coroutines on purpose: FastAPI runs a plain ``def`` dependency in its
+# thread pool, which would cost a thread hand-off on every request for an attribute lookup.
+async def get_runtime(request: Request) -> ServiceRuntime:
+    """FastAPI dependency: the runtime of the app serving ``request``."""
+    return runtime_of(request)
+
+
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
-def get_messaging(request: Request) -> Messaging:
+async def get_messaging(request: Request) -> Messaging:
     """FastAPI dependency: the ``Messaging`` of the app serving ``request``."""
-    return get_runtime(request).messaging
+    return runtime_of(request).messaging
 
 
 MessagingDep = Annotated[Messaging, Depends(get_messaging)]

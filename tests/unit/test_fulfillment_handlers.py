@@ -15,10 +15,11 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from services.contracts.messages import Address, CartLine, FulfillmentRequested, Message
+from services.contracts.messages import Address, CartLine, FulfillmentRequested
 from services.fulfillment.autopilot import Autopilot
 from services.fulfillment.handlers import fulfillment_requested_handler, subscriptions
 from services.kernel.messaging import PermanentError
+from services.kernel.messaging.testing import RecordingContext
 
 
 class FakeShipmentsConnection:
@@ -35,16 +36,6 @@ class FakeShipmentsConnection:
             return None
         self.rows[order_id] = args
         return args[0]
-
-
-class FakeContext:
-    def __init__(self, conn: FakeShipmentsConnection) -> None:
-        self.conn = conn
-        self.message_id = uuid4()
-        self.published: list[Message] = []
-
-    async def publish(self, message: Message) -> None:
-        self.published.append(message)
 
 
 def request(order_id: UUID, *lines: tuple[str, int]) -> FulfillmentRequested:
@@ -69,8 +60,8 @@ def request(order_id: UUID, *lines: tuple[str, int]) -> FulfillmentRequested:
 
 def handle(
     autopilot: Autopilot, conn: FakeShipmentsConnection, message: FulfillmentRequested
-) -> FakeContext:
-    context = FakeContext(conn)
+) -> RecordingContext:
+    context = RecordingContext(conn=conn)
     asyncio.run(fulfillment_requested_handler(autopilot)(context, message))
     return context
 

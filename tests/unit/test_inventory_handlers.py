@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 from services.contracts.messages import (
     Address,
-    Message,
     OrderLine,
     OrderPlaced,
     ReservationCommitRequested,
@@ -25,26 +24,17 @@ from services.contracts.messages import (
 from services.inventory.domain import OrderStatus, ReservationStatus, StockLevel
 from services.inventory.handlers import InventoryHandlers
 from services.inventory.memory_store import InMemoryInventory
+from services.kernel.messaging.testing import RecordingContext
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 T = TypeVar("T")
 
 
 @dataclass
-class FakeContext:
-    conn: Any = None
-    message_id: UUID = field(default_factory=uuid4)
-    published: list[Message] = field(default_factory=list)
-
-    async def publish(self, message: Message) -> None:
-        self.published.append(message)
-
-
-@dataclass
 class World:
     inventory: InMemoryInventory
     handlers: InventoryHandlers
-    ctx: FakeContext
+    ctx: RecordingContext
 
 
 def world() -> World:
@@ -56,7 +46,7 @@ def world() -> World:
         ]
     )
     handlers = InventoryHandlers(ledger_for=lambda _conn: inventory, clock=lambda: NOW)
-    return World(inventory, handlers, FakeContext())
+    return World(inventory, handlers, RecordingContext())
 
 
 def run(step: Awaitable[T]) -> T:

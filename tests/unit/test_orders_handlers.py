@@ -7,10 +7,8 @@ transaction: its ``publish`` collects what a handler sends.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -33,6 +31,7 @@ from services.contracts.messages import (
     ReservedLine,
 )
 from services.kernel.messaging import HandlerContext, PermanentError
+from services.kernel.messaging.testing import RecordingContext
 from services.orders.checkout import ShippingChoice
 from services.orders.handlers import ANONYMOUS, OrderHandlers
 from services.orders.memory import MemoryUnitOfWorkFactory
@@ -50,18 +49,6 @@ ADDRESS = Address(
 )
 
 
-@dataclass
-class FakeContext:
-    """What a handler sees of the inbox transaction."""
-
-    conn: Any = None
-    message_id: UUID = field(default_factory=uuid4)
-    sent: list[Message] = field(default_factory=list)
-
-    async def publish(self, message: Message) -> None:
-        self.sent.append(message)
-
-
 class World:
     """The in-memory stores, a clock, and the handlers bound to them."""
 
@@ -77,12 +64,12 @@ class World:
         return UnitOfWork(self.units.checkouts, self.units.orders, ctx.publish)
 
     async def deliver(self, message: Message) -> list[Message]:
-        ctx = FakeContext()
+        ctx = RecordingContext()
         subscription = next(
             s for s in self.handlers.subscriptions() if isinstance(message, s.message_type)
         )
         await subscription.handler(ctx, message)
-        return ctx.sent
+        return ctx.published
 
     async def place_order(self) -> UUID:
         checkout_id = uuid4()

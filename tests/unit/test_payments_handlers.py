@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 import pytest
@@ -25,6 +25,7 @@ from services.contracts.messages import (
     PaymentVoidRequested,
 )
 from services.kernel.messaging import PermanentError
+from services.kernel.messaging.testing import RecordingContext
 from services.payments.domain import PaymentStatus, payment_id_for
 from services.payments.gateway import GatewaySettings, SimulatedGateway
 from services.payments.handlers import PaymentHandlers
@@ -36,20 +37,10 @@ T = TypeVar("T")
 
 
 @dataclass
-class FakeContext:
-    conn: Any = None
-    message_id: UUID = field(default_factory=uuid4)
-    published: list[Message] = field(default_factory=list)
-
-    async def publish(self, message: Message) -> None:
-        self.published.append(message)
-
-
-@dataclass
 class World:
     store: InMemoryPayments
     handlers: PaymentHandlers
-    ctx: FakeContext
+    ctx: RecordingContext
     pauses: list[float]
 
 
@@ -61,7 +52,7 @@ def world(settings: GatewaySettings | None = None) -> World:
 
     gateway = SimulatedGateway(settings or GatewaySettings())
     handlers = PaymentHandlers(lambda _conn: store, gateway, clock=lambda: NOW, pause=pause)
-    return World(store, handlers, FakeContext(), pauses)
+    return World(store, handlers, RecordingContext(), pauses)
 
 
 def run(step: Awaitable[T]) -> T:
