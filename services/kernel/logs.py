@@ -27,6 +27,8 @@ def configure_logging(service_name: str, level: str) -> None:
     root.setLevel(level)
     # aio-pika narrates each reconnect step at INFO; its warnings are what matter.
     logging.getLogger("aio_pika").setLevel(level if level == "DEBUG" else logging.WARNING)
+    # httpx logs every outgoing request at INFO: a line per upstream call is noise and CPU.
+    logging.getLogger("httpx").setLevel(level if level == "DEBUG" else logging.WARNING)
     if any(handler.get_name() == _HANDLER_NAME for handler in root.handlers):
         return
     logging.getLogger("aiormq.connection").addFilter(_DropRedundantAmqpErrors())

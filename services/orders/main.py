@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
@@ -57,8 +56,6 @@ def build_orders_app(
     address_book: AddressBookFactory | None = None,
 ) -> FastAPI:
     """The Orders app; ``address_book`` replaces the Identity client (tests)."""
-    # httpx logs every request at INFO: one line per address look-up is noise, and CPU.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     metrics = OrdersMetrics()
     handlers = OrderHandlers(now=now, metrics=metrics)
     messaging = Messaging(service=settings.service_name, subscriptions=handlers.subscriptions())

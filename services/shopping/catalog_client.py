@@ -16,7 +16,6 @@ Errors, translated here so the routes need no code for them:
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -74,8 +73,6 @@ class HttpCatalog:
     @asynccontextmanager
     async def open(cls, base_url: str) -> AsyncIterator[HttpCatalog]:
         """A catalog client for the lifespan of the app; closes its connections on exit."""
-        # httpx logs every request at INFO: a log line per price is noise and costs CPU.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
         transport = httpx.AsyncHTTPTransport(retries=1, limits=_LIMITS)  # retries connects only
         async with httpx.AsyncClient(
             base_url=base_url,

@@ -76,8 +76,6 @@ def build_storefront_app(
     """The Storefront app; ``transport`` replaces the network for upstream calls (tests);
     ``freeze_gc`` moves everything alive after start-up out of the collector's sight
     (for the server process: a test process would keep its garbage)."""
-    # httpx logs every request at INFO: one line per upstream call is noise, and CPU.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     key = signing_key(settings)
     for name in UPSTREAMS:  # fail now, naming the variable, rather than at start-up
         settings.upstream_url(name)
