@@ -21,7 +21,7 @@ from sandbox.display import StartupView, doctor_table, status_table
 from sandbox.doctor import doctor_ok, install_missing, run_checks
 from sandbox.errors import NotReady, SandboxError
 from sandbox.logs import follow, tail
-from sandbox.ports import DEFAULT_PORT_BASE
+from sandbox.ports import DEFAULT_PORT_BASE, MAX_REPLICAS
 from sandbox.state import (
     DEFECTS,
     StatePaths,
@@ -91,6 +91,15 @@ def up(
             help=f"Switch on a deliberate flaw (repeatable): {', '.join(DEFECTS)}",
         ),
     ] = None,
+    replicas: Annotated[
+        int | None,
+        typer.Option(
+            "--replicas",
+            min=1,
+            max=MAX_REPLICAS,
+            help="Copies of each service (competing consumers; clients pick a replica's URL)",
+        ),
+    ] = None,
 ) -> None:
     """Start PostgreSQL, RabbitMQ, Toxiproxy and every service; wait until all are ready."""
     if backend_name != "process":
@@ -98,7 +107,7 @@ def up(
     backend = ProcessBackend(_paths(state_dir))
     view = StartupView(err_console)
     with view.shown():
-        result = backend.up(port_base, view.report, tuple(defect or ()))
+        result = backend.up(port_base, view.report, tuple(defect or ()), replicas)
     console.print(status_table(result.components))
     if defect:
         console.print(f"[red]defects switched on: {', '.join(sorted(set(defect)))}[/]")

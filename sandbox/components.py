@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from sandbox.binaries import PROJECT_ROOT, Binaries
 from sandbox.secrets_store import Secrets
-from sandbox.service_catalog import SERVICES, ServiceSpec
+from sandbox.service_catalog import ServiceInstance, ServiceSpec, service_instances
 from sandbox.state import SandboxSettings, StatePaths
 from sandbox.topology import Link, links_from
 
@@ -162,8 +162,9 @@ def service_environment(
 
 
 def service_program(
-    spec: ServiceSpec, port: int, links: list[Link], secrets: Secrets, defects: str
+    instance: ServiceInstance, port: int, links: list[Link], secrets: Secrets, defects: str
 ) -> Program:
+    spec = instance.spec
     command = [
         sys.executable, "-m", "uvicorn", spec.app_factory, "--factory",
         "--host", "127.0.0.1", "--port", str(port),
@@ -171,7 +172,7 @@ def service_program(
         "--timeout-keep-alive", "75", "--no-access-log",
     ]  # fmt: skip
     return Program(
-        name=spec.name,
+        name=instance.name,
         kind=Kind.SERVICE,
         command=command,
         port=port,
@@ -199,7 +200,13 @@ def build_programs(
         rabbitmq_program(paths, settings, bins),
     ]
     programs += [
-        service_program(spec, settings.ports.service(i), links, secrets, defects)
-        for i, spec in enumerate(SERVICES)
+        service_program(
+            instance,
+            settings.ports.service(instance.index, instance.replica),
+            links,
+            secrets,
+            defects,
+        )
+        for instance in service_instances(settings.replicas)
     ]
     return programs

@@ -66,7 +66,7 @@ def _user_check() -> Check:
 def _port_check(settings: SandboxSettings, running: bool) -> Check:
     if running:
         return Check("free ports", True, f"in use by this sandbox (base {settings.port_base})")
-    runtime_ports = planned_ports(PortPlan(settings.port_base))
+    runtime_ports = planned_ports(PortPlan(settings.port_base), settings.replicas)
     busy = [f"{port} ({owner})" for owner, port in runtime_ports.items() if not port_is_free(port)]
     if busy:
         return Check(

@@ -15,7 +15,11 @@ DEFAULT_PORT_BASE = 24000
 PORT_SPAN = 200
 SERVICE_OFFSET = 20
 PROXY_OFFSET = 60
-MAX_SERVICES = PROXY_OFFSET - SERVICE_OFFSET
+# Replica r of service i listens on SERVICE_OFFSET + (r - 1) * REPLICA_STRIDE + i, so
+# replica 1 keeps the same port whatever the replica count.
+MAX_REPLICAS = 4
+REPLICA_STRIDE = (PROXY_OFFSET - SERVICE_OFFSET) // MAX_REPLICAS
+MAX_SERVICES = REPLICA_STRIDE
 MAX_PROXIES = PORT_SPAN - PROXY_OFFSET
 
 
@@ -57,10 +61,12 @@ class PortPlan:
     def epmd(self) -> int:
         return self.base + 6
 
-    def service(self, index: int) -> int:
+    def service(self, index: int, replica: int = 1) -> int:
         if not 0 <= index < MAX_SERVICES:
             raise ValueError(f"service index {index} outside the plan")
-        return self.base + SERVICE_OFFSET + index
+        if not 1 <= replica <= MAX_REPLICAS:
+            raise ValueError(f"replica {replica} outside the plan (1..{MAX_REPLICAS})")
+        return self.base + SERVICE_OFFSET + (replica - 1) * REPLICA_STRIDE + index
 
     def proxy(self, index: int) -> int:
         if not 0 <= index < MAX_PROXIES:

@@ -17,7 +17,7 @@ from sandbox.probes import (
     toxiproxy_probe,
 )
 from sandbox.secrets_store import Secrets, load_or_create
-from sandbox.service_catalog import service_names
+from sandbox.service_catalog import ServiceInstance, service_instances, service_names
 from sandbox.state import SandboxSettings, StatePaths
 from sandbox.topology import Link, build_links, planned_ports
 
@@ -41,8 +41,17 @@ class Runtime:
         return cls(paths, settings, secrets, build_links(settings.ports))
 
     @property
+    def instances(self) -> list[ServiceInstance]:
+        return service_instances(self.settings.replicas)
+
+    @property
+    def services(self) -> list[str]:
+        """Every service component, replicas included (``storefront``, ``storefront-2``)."""
+        return [instance.name for instance in self.instances]
+
+    @property
     def components(self) -> list[str]:
-        return [*INFRASTRUCTURE, *service_names()]
+        return [*INFRASTRUCTURE, *self.services]
 
     def probe(self, name: str) -> Probe:
         ports = self.settings.ports
@@ -66,7 +75,10 @@ class Runtime:
         }
         if name in fixed:
             return fixed[name]
-        return ports.service(service_names().index(name))
+        instance = next((i for i in self.instances if i.name == name), None)
+        if instance is None:
+            raise KeyError(f"no component named {name!r}")
+        return ports.service(instance.index, instance.replica)
 
     def url(self, name: str) -> str:
         ports = self.settings.ports
@@ -88,4 +100,4 @@ class Runtime:
 
     def all_ports(self) -> dict[str, int]:
         """Every port this sandbox will bind, for the busy-port check before a start."""
-        return planned_ports(self.settings.ports)
+        return planned_ports(self.settings.ports, self.settings.replicas)

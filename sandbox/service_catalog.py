@@ -43,8 +43,32 @@ SERVICES: tuple[ServiceSpec, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class ServiceInstance:
+    """One running copy of a service: replica 1 carries the service's own name."""
+
+    spec: ServiceSpec
+    index: int
+    replica: int
+
+    @property
+    def name(self) -> str:
+        return self.spec.name if self.replica == 1 else f"{self.spec.name}-{self.replica}"
+
+
 def service_names() -> list[str]:
     return [spec.name for spec in SERVICES]
+
+
+def service_instances(
+    replicas: int, services: tuple[ServiceSpec, ...] = SERVICES
+) -> list[ServiceInstance]:
+    """Every copy of every service, first replicas first, in catalog order."""
+    return [
+        ServiceInstance(spec, index, replica)
+        for replica in range(1, replicas + 1)
+        for index, spec in enumerate(services)
+    ]
 
 
 def find_service(name: str) -> ServiceSpec | None:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sandbox.errors import ConfigError
-from sandbox.ports import DEFAULT_PORT_BASE, PortPlan
+from sandbox.ports import DEFAULT_PORT_BASE, MAX_REPLICAS, PortPlan
 
 STATE_DIR_ENV = "SANDBOX_STATE_DIR"
 # Deliberate flaws the services can switch on, only to prove the harness catches them.
@@ -101,6 +101,7 @@ class SandboxSettings:
     port_base: int
     node_name: str
     defects: tuple[str, ...] = ()
+    replicas: int = 1
 
     @property
     def ports(self) -> PortPlan:
@@ -127,22 +128,26 @@ def load_settings(paths: StatePaths) -> SandboxSettings | None:
             port_base=int(data["port_base"]),
             node_name=str(data["node_name"]),
             defects=tuple(str(d) for d in data.get("defects", ())),
+            replicas=int(data.get("replicas", 1)),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"unreadable sandbox settings in {paths.settings_file}: {exc}") from exc
 
 
 def settings_for_up(
-    paths: StatePaths, port_base: int | None, defects: tuple[str, ...] = ()
+    paths: StatePaths, port_base: int | None, defects: tuple[str, ...] = (), replicas: int = 1
 ) -> SandboxSettings:
     """Settings for ``up``: the stored ones, or new ones on first run.
 
     An explicit ``--port-base`` may move a stopped sandbox; it is stored for later commands.
-    Defects are not sticky: each ``up`` of a stopped sandbox runs with exactly those given.
+    Defects and replicas are not sticky: each ``up`` of a stopped sandbox runs with exactly
+    those given.
     """
     unknown = sorted(set(defects) - set(DEFECTS))
     if unknown:
         raise ConfigError(f"unknown defect {unknown[0]!r}; known: {', '.join(DEFECTS)}")
+    if not 1 <= replicas <= MAX_REPLICAS:
+        raise ConfigError(f"--replicas must be between 1 and {MAX_REPLICAS}, got {replicas}")
     stored = load_settings(paths)
     base = port_base if port_base is not None else (stored.port_base if stored else None)
     if base is None:
@@ -152,7 +157,9 @@ def settings_for_up(
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
     node = stored.node_name if stored else f"critter-{secrets.token_hex(4)}@localhost"
-    return SandboxSettings(port_base=base, node_name=node, defects=tuple(sorted(set(defects))))
+    return SandboxSettings(
+        port_base=base, node_name=node, defects=tuple(sorted(set(defects))), replicas=replicas
+    )
 
 
 def save_settings(paths: StatePaths, settings: SandboxSettings) -> None:

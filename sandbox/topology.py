@@ -3,6 +3,8 @@
 Links are derived from the services catalog in a fixed order, so a link keeps its name
 (``orders->rabbitmq``, ``storefront->catalog``) and, for a given catalog, its port.
 Services only ever receive proxy addresses, never a dependency's real address.
+A proxy has one upstream, so HTTP calls between services reach replica 1 of the callee;
+further replicas share the links of their service and the work that arrives by the bus.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from sandbox.ports import MAX_PROXIES, PortPlan
-from sandbox.service_catalog import SERVICES, ServiceSpec
+from sandbox.service_catalog import SERVICES, ServiceSpec, service_instances
 
 LOOPBACK = "127.0.0.1"
 
@@ -74,10 +76,17 @@ def toxiproxy_config(links: list[Link]) -> str:
     return json.dumps(proxies, indent=2) + "\n"
 
 
-def planned_ports(ports: PortPlan, services: tuple[ServiceSpec, ...] = SERVICES) -> dict[str, int]:
+def planned_ports(
+    ports: PortPlan, replicas: int = 1, services: tuple[ServiceSpec, ...] = SERVICES
+) -> dict[str, int]:
     """Every port a sandbox binds, named by owner, for busy-port checks."""
     planned = dict(ports.infrastructure())
-    planned.update({spec.name: ports.service(i) for i, spec in enumerate(services)})
+    planned.update(
+        {
+            instance.name: ports.service(instance.index, instance.replica)
+            for instance in service_instances(replicas, services)
+        }
+    )
     planned.update(
         {f"proxy {link.name}": link.listen_port for link in build_links(ports, services)}
     )

@@ -78,14 +78,20 @@ class ProcessBackend:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def up(
-        self, port_base: int | None, report: Reporter, defects: tuple[str, ...] = ()
+        self,
+        port_base: int | None,
+        report: Reporter,
+        defects: tuple[str, ...] = (),
+        replicas: int | None = None,
     ) -> UpResult:
         with state_lock(self.paths):
             running = self.supervisor.is_running()
             stored = load_settings(self.paths)
-            wanted = settings_for_up(self.paths, port_base, defects)
+            wanted = settings_for_up(self.paths, port_base, defects, replicas or 1)
             if running and stored:
-                _refuse_changes_while_running(stored, wanted, port_base is not None)
+                _refuse_changes_while_running(
+                    stored, wanted, port_base is not None, replicas is not None
+                )
             settings = stored if (running and stored) else wanted
             runtime = Runtime.load(self.paths, settings)
             if not running:
@@ -129,7 +135,8 @@ class ProcessBackend:
         with state_lock(self.paths):
             was_running = self.supervisor.is_running()
             if was_running:
-                self.supervisor.stop(service_names(), STOP_DEADLINE_S)
+                services = [n for n in self.supervisor.all_info() if n not in INFRASTRUCTURE]
+                self.supervisor.stop(services, STOP_DEADLINE_S)
                 self.supervisor.stop(["toxiproxy", "rabbitmq", "postgres"], STOP_DEADLINE_S)
                 self.supervisor.stop(["epmd"], STOP_DEADLINE_S)
                 self.supervisor.shutdown()
@@ -186,12 +193,17 @@ class ProcessBackend:
 
 
 def _refuse_changes_while_running(
-    stored: SandboxSettings, wanted: SandboxSettings, base_given: bool
+    stored: SandboxSettings, wanted: SandboxSettings, base_given: bool, replicas_given: bool
 ) -> None:
     if base_given and wanted.port_base != stored.port_base:
         raise ConfigError(
             f"this sandbox is running on port base {stored.port_base}; "
             "run `sandbox down` before moving it"
+        )
+    if replicas_given and wanted.replicas != stored.replicas:
+        raise ConfigError(
+            f"this sandbox is running with {stored.replicas} replica(s) per service; "
+            "run `sandbox down` to change that"
         )
     if wanted.defects != stored.defects:
         running_with = ", ".join(stored.defects) or "no defects"

@@ -49,7 +49,8 @@ def test_missing_binary_is_one_line_with_the_fix(
 @pytest.mark.parametrize(
     "args",
     [["up", "--no-such-flag"], ["up", "--port-base", "many"], ["up", "--port-base", "80"],
-     ["frobnicate"], ["logs", "nothing-like-this"]],
+     ["up", "--replicas", "0"], ["up", "--replicas", "9"], ["frobnicate"],
+     ["logs", "nothing-like-this"]],
 )  # fmt: skip
 def test_bad_input_is_one_line(new_sandbox: SandboxHandle, args: list[str]) -> None:
     result = new_sandbox.cli(*args, check=False)

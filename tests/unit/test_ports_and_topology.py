@@ -5,7 +5,7 @@ import socket
 import pytest
 
 from sandbox.errors import PortBusy
-from sandbox.ports import PORT_SPAN, PortPlan, port_is_free, require_free
+from sandbox.ports import MAX_REPLICAS, PORT_SPAN, PortPlan, port_is_free, require_free
 from sandbox.service_catalog import ServiceSpec, validate_catalog
 from sandbox.topology import build_links, planned_ports, toxiproxy_config
 
@@ -19,15 +19,27 @@ SHOP = (
 
 def test_port_plan_is_derived_from_the_base_and_never_overlaps() -> None:
     plan = PortPlan(30000)
-    ports = planned_ports(plan, SHOP)
+    ports = planned_ports(plan, services=SHOP)
     assert len(set(ports.values())) == len(ports), "two owners share a port"
     assert min(ports.values()) == 30000
     assert max(ports.values()) < 30000 + PORT_SPAN
 
 
+def test_replicas_get_their_own_ports_and_replica_one_keeps_its_port() -> None:
+    plan = PortPlan(30000)
+    alone = planned_ports(plan, services=SHOP)
+    scaled = planned_ports(plan, MAX_REPLICAS, services=SHOP)
+    assert {name: scaled[name] for name in alone} == alone
+    assert len(set(scaled.values())) == len(scaled), "two owners share a port"
+    assert {"storefront-2", f"storefront-{MAX_REPLICAS}"} <= set(scaled)
+    assert max(scaled.values()) < 30000 + PORT_SPAN
+    with pytest.raises(ValueError, match="replica"):
+        plan.service(0, MAX_REPLICAS + 1)
+
+
 def test_two_plans_a_span_apart_share_no_port() -> None:
-    first = set(planned_ports(PortPlan(30000), SHOP).values())
-    second = set(planned_ports(PortPlan(30000 + PORT_SPAN), SHOP).values())
+    first = set(planned_ports(PortPlan(30000), services=SHOP).values())
+    second = set(planned_ports(PortPlan(30000 + PORT_SPAN), services=SHOP).values())
     assert not first & second
 
 

@@ -8,7 +8,13 @@ import pytest
 from sandbox.components import Kind, Program
 from sandbox.errors import ConfigError
 from sandbox.secrets_store import load_or_create
-from sandbox.state import StatePaths, resolve_state_dir, save_settings, settings_for_up
+from sandbox.state import (
+    StatePaths,
+    load_settings,
+    resolve_state_dir,
+    save_settings,
+    settings_for_up,
+)
 from sandbox.supervisor_conf import render
 
 
@@ -73,3 +79,14 @@ def test_defects_are_validated_and_normalised(tmp_path: Path) -> None:
     assert settings.defects == ("global-sse", "no-inbox")
     with pytest.raises(ConfigError, match="unknown defect 'no-brakes'"):
         settings_for_up(paths, 30000, ("no-brakes",))
+
+
+def test_replicas_are_bounded_and_kept_with_the_settings(tmp_path: Path) -> None:
+    paths = StatePaths(tmp_path)
+    save_settings(paths, settings_for_up(paths, 30000, replicas=3))
+    stored = load_settings(paths)
+    assert stored is not None
+    assert stored.replicas == 3
+    for wrong in (0, 5):
+        with pytest.raises(ConfigError, match="--replicas must be between 1 and 4"):
+            settings_for_up(paths, 30000, replicas=wrong)
