@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
+from sandbox import chaos_cli
 from sandbox.backends.process import ProcessBackend
 from sandbox.demo import run_demo
 from sandbox.display import StartupView, doctor_table, status_table
@@ -200,6 +202,52 @@ def demo(state_dir: StateDirOption = None) -> None:
     runtime = ProcessBackend(_paths(state_dir)).runtime()
     run_demo(runtime, lambda step: console.print(f"[green]*[/] {step.title}: {step.outcome}"))
     console.print("demo finished; `sandbox status` shows the system, `sandbox down` stops it")
+
+
+@app.command()
+def chaos(
+    scenario: Annotated[str, typer.Argument(help="A scenario name (see `sandbox chaos list`)")],
+    state_dir: StateDirOption = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Replay a run: same workload, same faults")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", help="NAME=VALUE for the scenario's parameter; VALUE all runs each"
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for result files [default: STATE/runs]")
+    ] = None,
+) -> None:
+    """Run a fault scenario against live traffic and check durability, isolation, recovery."""
+    if scenario == "list":
+        console.print(chaos_cli.scenario_catalog())
+        return
+    backend = ProcessBackend(_paths(state_dir))
+    scenarios = chaos_cli.prepare(backend, scenario, chaos_cli.parse_params(param or []))
+    passed = True
+    for chosen in scenarios:
+        err_console.print(f"running {chosen.name} {chosen.arguments or ''}: {chosen.description}")
+        try:
+            result, path = chaos_cli.run_scenario(backend, chosen, seed, out)
+        except KeyboardInterrupt:
+            err_console.print("interrupted: every fault was rolled back")
+            raise typer.Exit(130) from None
+        chaos_cli.print_result(console, result, path)
+        passed = passed and result.passed
+    if not passed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def gate(
+    results: Annotated[list[Path], typer.Argument(help="Result files written by runs")],
+) -> None:
+    """Exit 0 only when every check of every given run passed."""
+    if not chaos_cli.gate_results(console, results):
+        raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> int:

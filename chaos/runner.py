@@ -1,0 +1,250 @@
+"""One chaos run: steady state, workload with faults on their timeline, drain, verdicts.
+
+Whatever happens (a failed check, a crash of the harness, Ctrl-C), the faults are rolled
+back before ``run`` returns or raises: no toxic left in Toxiproxy, no paused process, every
+component started again and ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+from chaos import broker_state, truth
+from chaos.checks.durability import check_orders, check_stock
+from chaos.checks.isolation import check_streams
+from chaos.checks.recovery import check_faults_happened, check_recovery
+from chaos.faults import Fault
+from chaos.network import NetworkInjector
+from chaos.plan import plan_orders
+from chaos.process_faults import ProcessInjector
+from chaos.quiescence import Quiet, wait_until_quiet
+from chaos.scenario import Scenario
+from chaos.target import ComponentControl, Target
+from chaos.timeline import FaultRunner
+from chaos.toxiproxy import Toxiproxy
+from chaos.workload import Workload, WorkloadRecord
+from reports.model import Check, FaultRecord, RunResult, WorkloadStats
+
+
+@dataclass
+class RunSettings:
+    seed: int
+    faults: tuple[Fault, ...]
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if len(values) < 2:
+        return {"p50": round(values[0], 1)} if values else {}
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": round(cuts[49], 1), "p90": round(cuts[89], 1), "p99": round(cuts[98], 1)}
+
+
+class ChaosRun:
+    def __init__(
+        self, target: Target, control: ComponentControl, scenario: Scenario, settings: RunSettings
+    ) -> None:
+        self.target = target
+        self.control = control
+        self.scenario = scenario
+        self.settings = settings
+        self.toxiproxy = Toxiproxy(target.toxiproxy_url)
+        self.network = NetworkInjector(self.toxiproxy)
+        self.faults = FaultRunner(ProcessInjector(control), self.network, target.amqp_url)
+
+    def steady_state(self) -> Check:
+        not_ready = [name for name in self.target.components if not self.control.is_ready(name)]
+        leftovers = self.network.leftovers()
+        problems = [f"{name} not ready" for name in not_ready] + leftovers
+        return Check(
+            name="steady-state",
+            passed=not problems,
+            summary="every component ready, no fault active"
+            if not problems
+            else "; ".join(problems),
+        )
+
+    async def run(self) -> RunResult:
+        started = datetime.now(UTC)
+        checks = [self.steady_state()]
+        record: WorkloadRecord | None = None
+        timeline: list[FaultRecord] = []
+        figures: dict[str, int | float | str | None] = {}
+        workload: Workload | None = None
+        if checks[0].passed:
+            try:
+                workload, record, timeline, more = await self._exercise(started)
+                checks += more
+                figures["duplicate_deliveries"] = self.faults.duplicated()
+            finally:
+                await self.faults.rollback_everything()
+                await asyncio.to_thread(self._restore_components)
+                if workload is not None:
+                    await workload.close()
+        try:
+            return self._result(started, record, timeline, checks, figures)
+        finally:
+            self.toxiproxy.close()
+
+    async def _exercise(
+        self, started: datetime
+    ) -> tuple[Workload, WorkloadRecord, list[FaultRecord], list[Check]]:
+        wanted = self.scenario.workload
+        stock_before = await asyncio.to_thread(truth.stock, self.target)
+        dead_before = await self._dead_letter_counts()
+        plan = plan_orders(
+            customers=wanted.customers,
+            orders=wanted.orders,
+            rate=wanted.rate,
+            decline_share=wanted.decline_share,
+            seed=self.settings.seed,
+            skus=await asyncio.to_thread(self._skus),
+        )
+        workload = Workload(
+            self.target, plan, sse=wanted.sse, hostile=wanted.hostile,
+            reconnect_every_s=wanted.reconnect_every_s,
+        )  # fmt: skip
+        shopping = asyncio.create_task(workload.run())
+        await asyncio.sleep(0)  # let the workload take its start time first
+        self.faults.started_monotonic = workload.record.started_monotonic
+        timeline = await self.faults.run(self.settings.faults)
+        record = await shopping
+        customers = sorted(record.listeners) or sorted(
+            {a.customer_id for a in record.attempts if a.customer_id}
+        )
+        quiet = await wait_until_quiet(
+            self.target, customers, started, record.listeners, self.scenario.recovery_deadline_s
+        )
+        orders = await asyncio.to_thread(truth.orders_of, self.target, customers, started)
+        checks = [_drained_check(quiet)]
+        wanted_checks = set(self.scenario.checks)
+        if "durability" in wanted_checks:
+            checks += check_orders(record, orders)
+            stock_after = await asyncio.to_thread(truth.stock, self.target)
+            checks.append(check_stock(stock_before, stock_after, orders))
+            checks.append(await self._dead_letter_check(dead_before))
+        if "isolation" in wanted_checks:
+            finals = {o.order_id: o.status for o in orders.values() if o.status in truth.TERMINAL}
+            checks += check_streams(record, finals)
+        checks.append(check_faults_happened(timeline))
+        if "recovery" in wanted_checks:
+            completions = [
+                o.confirmed_at.timestamp() - record.started_wall
+                for o in orders.values()
+                if o.confirmed_at is not None
+            ]
+            checks.append(
+                check_recovery(
+                    timeline, completions, wanted.rate, self.scenario.recovery_deadline_s
+                )
+            )
+        return workload, record, timeline, checks
+
+    def _skus(self) -> list[str]:
+        answer = httpx.get(
+            f"{self.target.storefront_urls[0]}/api/storefront/products",
+            params={"pageSize": 20},
+            timeout=10,
+        )
+        answer.raise_for_status()
+        return [p["sku"] for p in answer.json()["products"] if p.get("inStock")]
+
+    async def _dead_letter_counts(self) -> dict[str, int]:
+        names = await asyncio.to_thread(broker_state.queue_names, self.target)
+        dead = [n for n in names if broker_state.is_dead_letter_queue(n)]
+        return await broker_state.depths(self.target, dead)
+
+    async def _dead_letter_check(self, before: dict[str, int]) -> Check:
+        after = await self._dead_letter_counts()
+        letters = []
+        for queue, count in sorted(after.items()):
+            if count > before.get(queue, 0):
+                letters += await asyncio.to_thread(
+                    broker_state.dead_letters, self.target, queue, before.get(queue, 0)
+                )
+        unexplained = [d for d in letters if not d.error]
+        return Check(
+            name="dead-letters-explained",
+            passed=not unexplained,
+            summary=f"{len(letters)} messages dead-lettered during the run, "
+            f"{len(unexplained)} without a recorded error",
+            figures={"dead_lettered": len(letters), "unexplained": len(unexplained)},
+            evidence=[f"{d.queue}: {d.type} ({d.routing_key}): {d.error or '?'}" for d in letters],
+        )
+
+    def _restore_components(self) -> None:
+        for name in self.target.components:
+            if not self.control.is_ready(name):
+                self.control.start(name)
+
+    def _result(
+        self,
+        started: datetime,
+        record: WorkloadRecord | None,
+        timeline: list[FaultRecord],
+        checks: list[Check],
+        figures: dict[str, int | float | str | None],
+    ) -> RunResult:
+        leftovers = self.network.leftovers() if checks and checks[0].passed else []
+        if checks[0].passed:
+            checks.append(
+                Check(
+                    name="rolled-back",
+                    passed=not leftovers,
+                    summary="no toxic or disabled proxy left after the run"
+                    if not leftovers
+                    else "; ".join(leftovers),
+                )
+            )
+        return RunResult(
+            scenario=self.scenario.name,
+            description=self.scenario.description,
+            seed=self.settings.seed,
+            arguments=dict(self.scenario.arguments),
+            started_at=started.isoformat(),
+            finished_at=datetime.now(UTC).isoformat(),
+            sandbox={
+                "port_base": self.target.port_base,
+                "defects": ",".join(self.target.defects),
+                "storefront_replicas": len(self.target.storefront_urls),
+            },
+            workload=_stats(record) if record else None,
+            timeline=timeline,
+            checks=checks,
+            figures=figures,
+        )
+
+
+def _drained_check(quiet: Quiet) -> Check:
+    return Check(
+        name="drained",
+        passed=quiet.drained,
+        summary=quiet.describe(),
+        figures={"waited_s": round(quiet.waited_s, 1), "open_orders": quiet.open_orders},
+    )
+
+
+def _stats(record: WorkloadRecord) -> WorkloadStats:
+    attempts = record.attempts
+    latencies = [
+        (a.finished_s - a.started_s) * 1000
+        for a in attempts
+        if a.outcome == "acknowledged" and a.finished_s is not None and a.started_s is not None
+    ]
+    return WorkloadStats(
+        customers=len({a.planned.customer for a in attempts}),
+        planned=len(attempts),
+        attempted=sum(1 for a in attempts if a.outcome != "skipped"),
+        acknowledged=sum(1 for a in attempts if a.outcome == "acknowledged"),
+        rejected=sum(1 for a in attempts if a.outcome == "rejected"),
+        failed=sum(1 for a in attempts if a.outcome == "failed"),
+        skipped=sum(1 for a in attempts if a.outcome == "skipped"),
+        duration_s=round(record.duration_s, 2),
+        checkout_latency_ms=_percentiles(latencies),
+        sse_events=sum(len(listener.events) for listener in record.listeners.values()),
+        sse_connections=sum(listener.connections for listener in record.listeners.values()),
+    )

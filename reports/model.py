@@ -1,0 +1,108 @@
+"""The versioned result of one run: what was done, what was seen, and every check's verdict.
+
+One JSON file per run; the gate and every renderer read only this. ``SCHEMA_VERSION``
+changes whenever a field changes meaning; readers refuse versions they do not know.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SCHEMA_VERSION: Literal[1] = 1
+Figure = int | float | str | None
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FaultRecord(_Frozen):
+    label: str
+    kind: str  # process | network | delivery
+    planned_at_s: float
+    planned_duration_s: float
+    started_at_s: float | None = None
+    ended_at_s: float | None = None  # when the fault was over (component ready, toxic gone)
+    evidence: str = ""
+    happened: bool = False
+    error: str = ""
+
+
+class Check(_Frozen):
+    name: str
+    passed: bool
+    summary: str
+    figures: dict[str, Figure] = Field(default_factory=dict)
+    evidence: list[str] = Field(default_factory=list)  # bounded lists of concrete cases
+
+
+class WorkloadStats(_Frozen):
+    customers: int
+    planned: int
+    attempted: int
+    acknowledged: int
+    rejected: int
+    failed: int
+    skipped: int
+    duration_s: float
+    checkout_latency_ms: dict[str, float] = Field(default_factory=dict)  # p50 / p90 / p99
+    sse_events: int = 0
+    sse_connections: int = 0
+
+
+class RunResult(_Frozen):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    kind: Literal["chaos", "loadtest"] = "chaos"
+    scenario: str
+    description: str
+    seed: int
+    arguments: dict[str, str] = Field(default_factory=dict)
+    started_at: str  # ISO 8601, UTC
+    finished_at: str
+    sandbox: dict[str, Figure] = Field(default_factory=dict)  # port base, defects, replicas
+    workload: WorkloadStats | None = None
+    timeline: list[FaultRecord] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    figures: dict[str, Figure] = Field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(check.passed for check in self.checks)
+
+    def write(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = self.model_dump(mode="json")
+        payload["passed"] = self.passed
+        path.write_text(json.dumps(payload, indent=2) + "\n")
+        return path
+
+
+class ResultError(Exception):
+    """A result file that cannot be read: missing, not JSON, or of an unknown version."""
+
+
+def read_result(path: Path) -> RunResult:
+    try:
+        payload = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ResultError(f"{path}: no such result file") from None
+    except (OSError, ValueError) as exc:
+        raise ResultError(f"{path}: not a readable JSON result ({exc})") from None
+    if not isinstance(payload, dict):
+        raise ResultError(f"{path}: not a result object")
+    version = payload.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ResultError(
+            f"{path}: result schema version {version!r}; this tool reads {SCHEMA_VERSION}"
+        )
+    payload.pop("passed", None)  # derived, written for readers without this model
+    try:
+        return RunResult.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ResultError(f"{path}: invalid result at {where}: {first['msg']}") from None
