@@ -94,6 +94,7 @@ class ChaosRun:
         self, started: datetime
     ) -> tuple[Workload, WorkloadRecord, list[FaultRecord], list[Check]]:
         wanted = self.scenario.workload
+        ledger_since = datetime.now(UTC)
         stock_before = await asyncio.to_thread(truth.stock, self.target)
         dead_before = await self._dead_letter_counts()
         plan = plan_orders(
@@ -125,7 +126,8 @@ class ChaosRun:
         if "durability" in wanted_checks:
             checks += check_orders(record, orders)
             stock_after = await asyncio.to_thread(truth.stock, self.target)
-            checks.append(check_stock(stock_before, stock_after, orders))
+            committed, held = await asyncio.to_thread(truth.stock_ledger, self.target, ledger_since)
+            checks.append(check_stock(stock_before, stock_after, committed, held))
             checks.append(await self._dead_letter_check(dead_before))
         if "isolation" in wanted_checks:
             finals = {o.order_id: o.status for o in orders.values() if o.status in truth.TERMINAL}
@@ -137,9 +139,14 @@ class ChaosRun:
                 for o in orders.values()
                 if o.confirmed_at is not None
             ]
+            sent = [a.started_s for a in record.attempts if a.order_id and a.started_s]
             checks.append(
                 check_recovery(
-                    timeline, completions, wanted.rate, self.scenario.recovery_deadline_s
+                    timeline,
+                    completions,
+                    wanted.rate,
+                    self.scenario.recovery_deadline_s,
+                    max(sent, default=None),
                 )
             )
         return workload, record, timeline, checks

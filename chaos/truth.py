@@ -113,6 +113,27 @@ def stock(target: Target) -> dict[tuple[str, str], tuple[int, int]]:
     }
 
 
+def stock_ledger(target: Target, since: datetime) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+    """(units committed per SKU since ``since``, units held per SKU and warehouse now)."""
+    dsn = target.databases["inventory"]
+    committed: Counter[str] = Counter()
+    for sku, quantity in _rows(
+        dsn,
+        "SELECT sku, sum(quantity) FROM reservations"
+        " WHERE status = 'Committed' AND committed_at >= %s GROUP BY sku",
+        since,
+    ):
+        committed[sku] = int(quantity)
+    held: Counter[tuple[str, str]] = Counter()
+    for sku, warehouse, quantity in _rows(
+        dsn,
+        "SELECT sku, warehouse_id, sum(quantity) FROM reservations"
+        " WHERE status = 'Reserved' GROUP BY sku, warehouse_id",
+    ):
+        held[(sku, warehouse)] = int(quantity)
+    return committed, held
+
+
 def outbox_depths(target: Target) -> dict[str, int]:
     """Messages waiting in each service's outbox (services without one are left out)."""
     depths = {}

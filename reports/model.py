@@ -95,7 +95,7 @@ def read_result(path: Path) -> RunResult:
     if not isinstance(payload, dict):
         raise ResultError(f"{path}: not a result object")
     version = payload.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise ResultError(
             f"{path}: result schema version {version!r}; this tool reads {SCHEMA_VERSION}"
         )

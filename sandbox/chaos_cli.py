@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,6 +79,21 @@ def prepare(backend: ProcessBackend, name: str, params: dict[str, str]) -> list[
         ]
     except ScenarioError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def resized(
+    scenario: Scenario, *, orders: int | None, customers: int | None, rate: float | None
+) -> Scenario:
+    """The scenario with its workload scaled from the command line (for benchmarks)."""
+    workload = scenario.workload
+    total = orders or workload.orders
+    scaled = replace(
+        workload,
+        orders=total,
+        customers=min(customers or workload.customers, total),
+        rate=rate or workload.rate,
+    )
+    return replace(scenario, workload=scaled)
 
 
 def _without_all(params: dict[str, str]) -> dict[str, str]:

@@ -220,6 +220,16 @@ def chaos(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for result files [default: STATE/runs]")
     ] = None,
+    orders: Annotated[
+        int | None, typer.Option("--orders", min=1, help="Override the workload's order count")
+    ] = None,
+    customers: Annotated[
+        int | None,
+        typer.Option("--customers", min=1, max=2000, help="Override the customer count"),
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option("--rate", min=0.1, help="Override orders per second")
+    ] = None,
 ) -> None:
     """Run a fault scenario against live traffic and check durability, isolation, recovery."""
     if scenario == "list":
@@ -227,6 +237,9 @@ def chaos(
         return
     backend = ProcessBackend(_paths(state_dir))
     scenarios = chaos_cli.prepare(backend, scenario, chaos_cli.parse_params(param or []))
+    scenarios = [
+        chaos_cli.resized(s, orders=orders, customers=customers, rate=rate) for s in scenarios
+    ]
     passed = True
     for chosen in scenarios:
         err_console.print(f"running {chosen.name} {chosen.arguments or ''}: {chosen.description}")

@@ -119,32 +119,33 @@ def check_orders(record: WorkloadRecord, orders: dict[str, OrderTruth]) -> list[
 def check_stock(
     before: dict[tuple[str, str], tuple[int, int]],
     after: dict[tuple[str, str], tuple[int, int]],
-    orders: dict[str, OrderTruth],
+    committed_since: Counter[str],
+    held: Counter[tuple[str, str]],
 ) -> Check:
-    """Per SKU: what left the shelves is exactly what the run's orders committed, and no
-    reservation is left hanging."""
-    committed: Counter[str] = Counter()
-    for order in orders.values():
-        for sku, quantity, status in order.reserved_lines:
-            if status == "Committed":
-                committed[sku] += quantity
+    """Stock is a ledger: per SKU, on hand fell by exactly the units committed since the run
+    began (by any order: a deadline may settle an older one meanwhile), and per SKU and
+    warehouse the reserved count equals the units of reservations still held."""
     skus = sorted({sku for sku, _ in before} | {sku for sku, _ in after})
     problems = []
     for sku in skus:
         on_hand_before = sum(v[0] for k, v in before.items() if k[0] == sku)
         on_hand_after = sum(v[0] for k, v in after.items() if k[0] == sku)
-        reserved_before = sum(v[1] for k, v in before.items() if k[0] == sku)
-        reserved_after = sum(v[1] for k, v in after.items() if k[0] == sku)
         shipped = on_hand_before - on_hand_after
-        if shipped != committed[sku]:
-            problems.append(f"{sku}: on hand fell by {shipped}, orders committed {committed[sku]}")
-        if reserved_after != reserved_before:
-            problems.append(f"{sku}: reserved {reserved_before} before, {reserved_after} after")
+        if shipped != committed_since[sku]:
+            problems.append(
+                f"{sku}: on hand fell by {shipped}, reservations committed {committed_since[sku]}"
+            )
+    for (sku, warehouse), (_, reserved) in sorted(after.items()):
+        if reserved != held[(sku, warehouse)]:
+            problems.append(
+                f"{sku}@{warehouse}: reserved {reserved}, reservations held "
+                f"{held[(sku, warehouse)]}"
+            )
+    units = sum(committed_since.values())
     return Check(
         name="stock-conserved",
         passed=not problems,
-        summary=f"{len(skus)} SKUs, {sum(committed.values())} units committed; "
-        f"{len(problems)} discrepancies",
-        figures={"skus": len(skus), "units_committed": sum(committed.values())},
+        summary=f"{len(skus)} SKUs, {units} units committed; {len(problems)} discrepancies",
+        figures={"skus": len(skus), "units_committed": units},
         evidence=_bounded(problems),
     )

@@ -55,7 +55,10 @@ def check_recovery(
     completions: list[float],
     offered_rate: float,
     deadline_s: float,
+    last_checkout_s: float | None = None,
 ) -> Check:
+    """``last_checkout_s``: when the last acknowledged checkout was sent; orders placed
+    after a fault began must complete after it ended, or the system did not recover."""
     completions = sorted(completions)
     problems: list[str] = []
     figures: dict[str, Figure] = {}
@@ -70,7 +73,9 @@ def check_recovery(
         figures[f"fault{number}_first_completion_s"] = None if first is None else round(first, 3)
         figures[f"fault{number}_throughput90_s"] = None if t90 is None else round(t90, 3)
         figures[f"fault{number}_pre_fault_throughput"] = round(pre, 2)
-        work_left = any(t >= fault.started_at_s for t in completions)
+        work_left = any(t >= fault.started_at_s for t in completions) or (
+            last_checkout_s is not None and last_checkout_s >= fault.started_at_s
+        )
         if first is None and work_left:
             problems.append(f"{fault.label}: no order completed after it ended")
         elif first is not None and first > deadline_s:
