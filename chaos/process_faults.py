@@ -47,7 +47,9 @@ class ProcessInjector:
                 _signal(pid, signal.SIGKILL)
             self._wait_back(name, before)
         after = self.control.pid(name)
-        if after is None or after == before:
+        if after is None:
+            raise FaultNotObserved(f"{name} has no process after the {fault.action.value}")
+        if after == before:
             raise FaultNotObserved(f"{name} kept pid {before} through a {fault.action.value}")
         return f"{name} pid {before} -> {after}, ready again"
 
@@ -111,3 +113,14 @@ def _status(pid: int) -> str | None:
         if status == psutil.STATUS_STOPPED or time.monotonic() > end:
             return status
         time.sleep(0.02)
+
+
+def resume_if_stopped(pid: int) -> bool:
+    """SIGCONT ``pid`` if it is frozen (a pause whose harness died); True if it was."""
+    try:
+        frozen = psutil.Process(pid).status() == psutil.STATUS_STOPPED
+    except psutil.Error:
+        return False
+    if frozen:
+        _signal(pid, signal.SIGCONT)
+    return frozen

@@ -21,7 +21,7 @@ from chaos.checks.recovery import check_faults_happened, check_recovery
 from chaos.faults import Fault
 from chaos.network import NetworkInjector
 from chaos.plan import plan_orders
-from chaos.process_faults import ProcessInjector
+from chaos.process_faults import ProcessInjector, resume_if_stopped
 from chaos.quiescence import Quiet, wait_until_quiet
 from chaos.scenario import Scenario
 from chaos.target import ComponentControl, Target
@@ -56,7 +56,20 @@ class ChaosRun:
         self.network = NetworkInjector(self.toxiproxy)
         self.faults = FaultRunner(ProcessInjector(control), self.network, target.amqp_url)
 
+    def heal(self) -> list[str]:
+        """Undo what a harness killed mid-run left behind (toxics, cut links, frozen
+        processes), so one crashed run does not poison the next one's steady state."""
+        healed = [f"removed leftover: {item}" for item in self.network.leftovers()]
+        if healed:
+            self.network.rollback_all()
+        for name in self.target.components:
+            for pid in self.control.process_tree(name):
+                if resume_if_stopped(pid):
+                    healed.append(f"resumed frozen {name} process {pid}")
+        return healed
+
     def steady_state(self) -> Check:
+        healed = self.heal()
         not_ready = [name for name in self.target.components if not self.control.is_ready(name)]
         leftovers = self.network.leftovers()
         problems = [f"{name} not ready" for name in not_ready] + leftovers
@@ -66,6 +79,7 @@ class ChaosRun:
             summary="every component ready, no fault active"
             if not problems
             else "; ".join(problems),
+            evidence=healed,
         )
 
     async def run(self) -> RunResult:

@@ -27,7 +27,8 @@ class SupervisedControl:
 
     def _supervised_pid(self, name: str) -> int | None:
         info = self._supervisor.info(name)
-        return info.pid if info.state == "RUNNING" and info.pid else None
+        # STARTING counts: PostgreSQL answers well within supervisord's start window.
+        return info.pid if info.state in ("STARTING", "RUNNING") and info.pid else None
 
     def pid(self, name: str) -> int | None:
         pid = self._supervised_pid(name)

@@ -3,6 +3,7 @@ rollback when the run is interrupted with Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 from pathlib import Path
@@ -127,3 +128,31 @@ def test_ctrl_c_during_a_pause_resumes_the_process(
     assert result.returncode == 130, result.stderr
     assert psutil.Process(pid).status() != psutil.STATUS_STOPPED
     assert shared_sandbox.component("inventory")["state"] == "ready"
+
+
+def test_the_next_run_heals_what_a_killed_harness_left_behind(
+    shared_sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    run = subprocess.Popen(
+        [str(SANDBOX_BIN), "chaos", "broker-latency", "--seed", "5", "--out", str(tmp_path)],
+        env=shared_sandbox.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(
+            lambda: any(p["toxics"] for p in proxies(shared_sandbox).values()), 90, "the toxic"
+        )
+    finally:
+        run.kill()  # no chance to roll back
+        run.wait()
+    assert any(p["toxics"] for p in proxies(shared_sandbox).values())
+    small = ("--orders", "4", "--customers", "2", "--rate", "4")
+    shared_sandbox.cli(  # its own verdict does not matter here, only its steady state
+        "chaos", "redelivery", "--seed", "5", *small, "--out", str(tmp_path), check=False
+    )
+    result = json.loads(next(tmp_path.glob("*-redelivery-seed5.json")).read_text())
+    steady = next(c for c in result["checks"] if c["name"] == "steady-state")
+    assert steady["passed"]
+    assert any("removed leftover" in line for line in steady["evidence"])
+    assert all(p["enabled"] and not p["toxics"] for p in proxies(shared_sandbox).values())
