@@ -21,6 +21,9 @@ def assert_one_line_error(stderr: str, *fragments: str) -> None:
 
 def test_busy_port_is_one_line_and_starts_nothing(new_sandbox: SandboxHandle) -> None:
     with socket.socket() as squatter:
+        # A sandbox of an earlier test may have used this base: its closed connections can
+        # linger in TIME_WAIT, which only blocks a bind without SO_REUSEADDR.
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", new_sandbox.port_base + 1))  # the PostgreSQL port
         squatter.listen()
         result = new_sandbox.cli("up", "--port-base", str(new_sandbox.port_base), check=False)
