@@ -16,12 +16,13 @@ import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
-from sandbox import chaos_cli
+from reports.sla import DEFAULT_SLA_PATH
+from sandbox import chaos_cli, loadtest_cli
 from sandbox.backends.process import ProcessBackend
 from sandbox.demo import run_demo
 from sandbox.display import StartupView, doctor_table, status_table
 from sandbox.doctor import doctor_ok, install_missing, run_checks
-from sandbox.errors import NotReady, SandboxError
+from sandbox.errors import ConfigError, NotReady, SandboxError
 from sandbox.logs import follow, tail
 from sandbox.ports import DEFAULT_PORT_BASE, MAX_REPLICAS
 from sandbox.state import (
@@ -251,6 +252,55 @@ def chaos(
         chaos_cli.print_result(console, result, path)
         passed = passed and result.passed
     if not passed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def loadtest(
+    users: Annotated[int, typer.Argument(min=1, max=2000, help="Concurrent customers")],
+    state_dir: StateDirOption = None,
+    duration: Annotated[
+        float, typer.Option("--duration", min=1, help="Seconds of load (a hard bound)")
+    ] = 60.0,
+    ramp: Annotated[
+        bool, typer.Option("--ramp", help="The original 10/50/100/0 % shape, fit to --duration")
+    ] = False,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="`original`: the full 14-minute ramp")
+    ] = None,
+    think: Annotated[float, typer.Option("--think", min=0, help="Seconds between steps")] = 1.0,
+    pace: Annotated[
+        float, typer.Option("--pace", min=0, help="Least seconds between a customer's orders")
+    ] = 10.0,
+    burst: Annotated[
+        int, typer.Option("--burst", min=0, help="N customers check out at the same instant")
+    ] = 0,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, max=64, help="Locust worker processes")
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random choice")] = 1,
+    first_customer: Annotated[
+        int, typer.Option("--first-customer", min=1, max=2000, help="First seeded customer")
+    ] = 1,
+    sla: Annotated[Path, typer.Option("--sla", help="SLA file")] = DEFAULT_SLA_PATH,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for result files [default: STATE/runs]")
+    ] = None,
+) -> None:
+    """Drive USERS customers through checkout; judge end-to-end latency against the SLA."""
+    if profile not in (None, "original"):
+        raise ConfigError(f"unknown profile {profile!r}; the only one is `original`")
+    if profile == "original":
+        ramp, duration = True, loadtest_cli.ORIGINAL_MINUTES * 60
+    options = loadtest_cli.LoadOptions(
+        users=users, duration_s=duration, ramp=ramp, think_s=think, pace_s=pace, burst=burst,
+        workers=workers, seed=seed, first_customer=first_customer,
+        completion_timeout_s=60.0, sla_path=sla,
+    )  # fmt: skip
+    backend = ProcessBackend(_paths(state_dir))
+    result, path = loadtest_cli.run_loadtest(backend, options, out, err_console)
+    loadtest_cli.print_summary(console, result, path)
+    if not result.passed:
         raise typer.Exit(1)
 
 

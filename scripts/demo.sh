@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The main job: set up, bring the sandbox up, walk a shopper through it, then restart the
-# broker under live orders and judge the run (result file under .sandbox/runs/).
+# The main job: set up, bring the sandbox up, walk a shopper through it, restart the broker
+# under live orders, run a short load test, and gate both results (in .sandbox/runs/demo-*).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/sandbox up
 .venv/bin/sandbox demo
-.venv/bin/sandbox chaos broker-restart --seed 1
-.venv/bin/sandbox gate .sandbox/runs/*-broker-restart-seed1.json
+results=".sandbox/runs/demo-$(date -u +%Y%m%dT%H%M%SZ)"
+.venv/bin/sandbox chaos broker-restart --seed 1 --out "$results"
+.venv/bin/sandbox loadtest 20 --duration 20 --think 0.5 --pace 3 --seed 1 --out "$results"
+.venv/bin/sandbox gate "$results"/*.json

@@ -1,0 +1,118 @@
+"""`sandbox loadtest` on a real sandbox: short bounded runs, judged against SLA files, with
+the samples cross-checked against the Orders database and a latency fault made visible."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import httpx
+import psycopg
+import pytest
+
+from tests.sandbox_control import SandboxHandle
+
+pytestmark = pytest.mark.sandbox
+
+SHORT = ("--duration", "15", "--think", "0.2", "--pace", "2")
+
+
+def loadtest(
+    sandbox: SandboxHandle, users: int, first: int, out: Path, *extra: str
+) -> tuple[int, dict[str, Any] | None, str]:
+    result = sandbox.cli(
+        "loadtest", str(users), *SHORT, "--first-customer", str(first), "--out", str(out),
+        *extra, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in result.stderr, result.stderr
+    files = sorted(out.glob("*-loadtest-*.json"))
+    return result.returncode, json.loads(files[-1].read_text()) if files else None, result.stderr
+
+
+def orders_db(sandbox: SandboxHandle, query: str, *params: object) -> list[tuple[Any, ...]]:
+    dsn = (
+        f"host=127.0.0.1 port={sandbox.port_base + 1} dbname=orders user=sandbox_admin "
+        f"password={sandbox.secrets()['postgres/admin']}"
+    )
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        return list(connection.execute(query, params).fetchall())
+
+
+def customer_id(number: int) -> UUID:
+    return uuid5(NAMESPACE_URL, f"mailto:customer{number:04d}@example.com")
+
+
+def test_a_short_run_is_judged_and_every_sample_is_an_order_in_the_database(
+    shared_sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    code, result, stderr = loadtest(shared_sandbox, 12, 1700, tmp_path)
+    assert result is not None, stderr
+    assert code == (0 if result["passed"] else 1)
+    names = [check["name"] for check in result["checks"]]
+    assert names[:3] == ["latency-p90", "latency-p98", "error-rate"]
+    figures = result["figures"]
+    samples = int(figures["latency_count"])
+    failed = result["workload"]["failed"]
+    assert samples > 0
+    started = datetime.fromisoformat(result["started_at"])
+    customers = [customer_id(n) for n in range(1700, 1712)]
+    placed = orders_db(
+        shared_sandbox,
+        "SELECT status FROM orders WHERE customer_id = ANY(%s) AND placed_at >= %s",
+        customers,
+        started,
+    )
+    confirmed = [s for (s,) in placed if s in ("Confirmed", "Shipped", "Delivered")]
+    assert failed == 0, result["checks"]
+    assert samples == len(confirmed) == len(placed) == result["workload"]["attempted"]
+    assert figures["cpu_per_completed_order_ms"] > 0
+    assert "http POST /api/storefront/checkout count" in figures
+    gate = shared_sandbox.cli("gate", str(next(tmp_path.glob("*.json"))), check=False)
+    assert gate.returncode == code
+
+
+def test_an_impossible_sla_fails_the_run_and_the_gate(
+    shared_sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    sla = tmp_path / "impossible.toml"
+    sla.write_text('completion = "Confirmed"\n[latency]\np90 = 0.001\n[errors]\nrate = 0.01\n')
+    code, result, _ = loadtest(shared_sandbox, 4, 1720, tmp_path, "--sla", str(sla))
+    assert code == 1
+    assert result is not None
+    failed = [c["name"] for c in result["checks"] if not c["passed"]]
+    assert "latency-p90" in failed
+    gate = shared_sandbox.cli("gate", str(next(tmp_path.glob("*.json"))), check=False)
+    assert gate.returncode == 1
+
+
+def test_an_sla_with_a_typo_is_refused_before_any_load(
+    shared_sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    sla = tmp_path / "typo.toml"
+    sla.write_text('completion = "Confirmed"\n[latency]\np9o = 5.0\n[errors]\nrate = 0.01\n')
+    code, result, stderr = loadtest(shared_sandbox, 4, 1730, tmp_path, "--sla", str(sla))
+    assert code == 2
+    assert result is None, "a refused SLA must not start a run"
+    assert len(stderr.strip().splitlines()) == 1
+    assert "latency.p9o" in stderr
+
+
+def test_a_slow_broker_link_for_orders_shows_in_the_measured_latency(
+    shared_sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    _, base, _ = loadtest(shared_sandbox, 4, 1740, tmp_path / "base")
+    assert base is not None
+    toxics = f"http://127.0.0.1:{shared_sandbox.port_base}/proxies/orders-%3Erabbitmq/toxics"
+    toxic = {"name": "slow", "type": "latency", "stream": "downstream",
+             "attributes": {"latency": 3000, "jitter": 0}}  # fmt: skip
+    httpx.post(toxics, json=toxic, timeout=10).raise_for_status()
+    try:
+        _, slow, _ = loadtest(shared_sandbox, 4, 1750, tmp_path / "slow")
+    finally:
+        httpx.delete(f"{toxics}/slow", timeout=10).raise_for_status()
+    assert slow is not None
+    before, after = base["figures"]["latency_p90"], slow["figures"]["latency_p90"]
+    assert after >= before + 2.5, f"p90 {before} s -> {after} s with 3 s on orders->rabbitmq"
