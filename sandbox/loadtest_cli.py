@@ -306,8 +306,9 @@ def print_summary(console: Console, result: RunResult, path: Path) -> None:
     )
     if figures.get("capacity_bound"):
         console.print(
-            "[yellow]capacity-bound:[/] the customers could not place orders as fast as "
-            "intended; the latencies above were measured at the system's limit"
+            "[yellow]capacity-bound:[/] the machine's CPUs were "
+            f"{float(figures.get('machine_cpu_busy_share') or 0):.0%} busy, or fewer than 90 % "
+            "of the offered orders completed: these latencies were measured at the limit"
         )
     if figures.get("generator_bound"):
         console.print(
