@@ -61,15 +61,14 @@ async def wait_until_quiet(
     while True:
         state.outboxes = await asyncio.to_thread(truth.outbox_depths, target)
         state.queues = await broker_state.depths(target, queues)
-        orders = await asyncio.to_thread(truth.orders_of, target, customers, since)
-        open_orders = [o for o in orders.values() if o.status not in truth.TERMINAL]
+        orders = await asyncio.to_thread(truth.order_states, target, customers, since)
+        open_orders = [o for o, (_, status) in orders.items() if status not in truth.TERMINAL]
         behind = [
-            customer
-            for customer, listener in listeners.items()
-            for order in orders.values()
-            if order.customer_id == customer
-            and order.status in truth.TERMINAL
-            and order.status not in listener.statuses_of(order.order_id)
+            order_id
+            for order_id, (customer, status) in orders.items()
+            if customer in listeners
+            and status in truth.TERMINAL
+            and status not in listeners[customer].statuses_of(order_id)
         ]
         state.open_orders, state.streams_behind = len(open_orders), len(behind)
         state.waited_s = time.monotonic() - began
@@ -78,7 +77,7 @@ async def wait_until_quiet(
             state.drained = True
             return state
         signature = (
-            tuple(sorted((o.order_id, o.status) for o in orders.values())),
+            tuple(sorted((order_id, status) for order_id, (_, status) in orders.items())),
             sum(len(listener.events) for listener in listeners.values()),
             waiting,
         )

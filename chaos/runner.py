@@ -8,7 +8,6 @@ component started again and ready.
 from __future__ import annotations
 
 import asyncio
-import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,6 +28,7 @@ from chaos.timeline import FaultRunner
 from chaos.toxiproxy import Toxiproxy
 from chaos.workload import Workload, WorkloadRecord
 from reports.model import Check, FaultRecord, RunResult, WorkloadStats
+from reports.sla import exact_percentile
 
 
 @dataclass
@@ -38,10 +38,9 @@ class RunSettings:
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
-    if len(values) < 2:
-        return {"p50": round(values[0], 1)} if values else {}
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return {"p50": round(cuts[49], 1), "p90": round(cuts[89], 1), "p99": round(cuts[98], 1)}
+    if not values:
+        return {}
+    return {f"p{p}": round(exact_percentile(values, p), 1) for p in (50, 90, 99)}
 
 
 class ChaosRun:

@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from chaos.sse_frames import FrameReader
+
 RECONNECT_DELAY_S = 0.25
 
 
@@ -67,23 +69,19 @@ class Listener:
                 await self._read(answer)
 
     async def _read(self, answer: httpx.Response) -> None:
-        frame: dict[str, str] = {}
+        reader = FrameReader()
         async for line in answer.aiter_lines():
-            if not line:
-                if "data" in frame and "id" in frame:
-                    self.events.append(
-                        Event(
-                            int(frame["id"]),
-                            frame.get("event", "message"),
-                            json.loads(frame["data"]),
-                            time.monotonic(),
-                        )
+            frame = reader.feed(line)
+            if frame is not None and "id" in frame:
+                self.events.append(
+                    Event(
+                        int(frame["id"]),
+                        frame.get("event", "message"),
+                        json.loads(frame["data"]),
+                        time.monotonic(),
                     )
-                    self.changed.set()
-                frame = {}
-            elif not line.startswith(":"):
-                key, _, value = line.partition(":")
-                frame[key] = value.removeprefix(" ")
+                )
+                self.changed.set()
 
     def _note(self, error: str) -> None:
         if len(self.errors) < 20:  # enough to explain; bounded under a long outage

@@ -146,11 +146,17 @@ def outbox_depths(target: Target) -> dict[str, int]:
     return depths
 
 
-def statuses(target: Target, order_ids: list[str]) -> dict[str, str]:
-    return dict(
-        _rows(
+def order_states(
+    target: Target, customers: list[str], since: datetime
+) -> dict[str, tuple[str, str]]:
+    """order id -> (customer id, status) for the run's orders: one cheap query, for polling."""
+    return {
+        order_id: (customer, status)
+        for order_id, customer, status in _rows(
             target.databases["orders"],
-            "SELECT id::text, status FROM orders WHERE id = ANY(%s::uuid[])",
-            order_ids,
+            "SELECT id::text, customer_id::text, status FROM orders"
+            " WHERE customer_id = ANY(%s::uuid[]) AND placed_at >= %s",
+            customers,
+            since,
         )
-    )
+    }

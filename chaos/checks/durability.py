@@ -9,19 +9,11 @@ never heard back about are looked up and classified, not ignored.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 
+from chaos.checks.evidence import bounded
 from chaos.truth import TERMINAL, OrderTruth
 from chaos.workload import Attempt, WorkloadRecord
 from reports.model import Check, Figure
-
-MAX_EVIDENCE = 25
-
-
-def _bounded(items: Iterable[str]) -> list[str]:
-    listed = list(items)
-    extra = len(listed) - MAX_EVIDENCE
-    return listed[:MAX_EVIDENCE] + ([f"... and {extra} more"] if extra > 0 else [])
 
 
 def effect_problems(order: OrderTruth, expected: str) -> tuple[list[str], list[str]]:
@@ -104,14 +96,14 @@ def check_orders(record: WorkloadRecord, orders: dict[str, OrderTruth]) -> list[
             f"{len(unanswered)} checkouts unanswered: {len(completed)} completed, "
             f"{len(stuck)} stuck, {figures['unacknowledged_never_created']} never created",
             figures=figures,
-            evidence=_bounded(lost),
+            evidence=bounded(lost),
         ),
         Check(
             name="no-duplicate-effects",
             passed=doubled_count == 0,
             summary=f"{doubled_count} orders with an effect applied twice or wrongly",
             figures={"duplicated": doubled_count},
-            evidence=_bounded(doubled),
+            evidence=bounded(doubled),
         ),
     ]
 
@@ -147,5 +139,5 @@ def check_stock(
         passed=not problems,
         summary=f"{len(skus)} SKUs, {units} units committed; {len(problems)} discrepancies",
         figures={"skus": len(skus), "units_committed": units},
-        evidence=_bounded(problems),
+        evidence=bounded(problems),
     )

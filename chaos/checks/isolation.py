@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from chaos.checks.durability import _bounded
+from chaos.checks.evidence import bounded
 from chaos.workload import WorkloadRecord
 from reports.model import Check
 
@@ -44,14 +44,14 @@ def check_streams(record: WorkloadRecord, final_status: dict[str, str]) -> list[
             summary=f"{len(leaks)} events reached another customer's stream "
             f"({len(record.listeners)} streams, {events} events)",
             figures={"leaked": len(leaks), "streams": len(record.listeners), "events": events},
-            evidence=_bounded(leaks),
+            evidence=bounded(leaks),
         ),
         Check(
             name="sse-final-events",
             passed=not missing and not repeated,
             summary=f"{len(missing)} final events never seen, {len(repeated)} seen twice",
             figures={"missing": len(missing), "repeated": len(repeated)},
-            evidence=_bounded(missing + repeated),
+            evidence=bounded(missing + repeated),
         ),
     ]
     if record.probes:
@@ -67,7 +67,7 @@ def check_streams(record: WorkloadRecord, final_status: dict[str, str]) -> list[
                 summary=f"{len(record.probes) - len(wrong)} of {len(record.probes)} hostile "
                 "subscriptions refused with the right status",
                 figures={"probes": len(record.probes), "accepted_wrongly": len(wrong)},
-                evidence=_bounded(wrong),
+                evidence=bounded(wrong),
             )
         )
     return checks

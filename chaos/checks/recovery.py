@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 
-from chaos.checks.durability import _bounded
+from chaos.checks.evidence import bounded
 from reports.model import Check, FaultRecord, Figure
 
 WINDOW_S = 2.0  # throughput is measured over this sliding window
@@ -46,7 +46,7 @@ def check_faults_happened(timeline: list[FaultRecord]) -> Check:
             else "this scenario injects no fault"
         ),
         figures={"faults": len(timeline), "not_observed": len(failed)},
-        evidence=_bounded(failed + [f"{f.label}: {f.evidence}" for f in timeline if f.happened]),
+        evidence=bounded(failed + [f"{f.label}: {f.evidence}" for f in timeline if f.happened]),
     )
 
 
@@ -91,5 +91,5 @@ def check_recovery(
         passed=not problems,
         summary=summary if not problems else f"{len(problems)} faults without recovery",
         figures=figures,
-        evidence=_bounded(problems),
+        evidence=bounded(problems),
     )

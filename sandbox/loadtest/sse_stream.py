@@ -23,6 +23,8 @@ from gevent.event import AsyncResult, Event  # type: ignore[import-untyped]
 from geventhttpclient import HTTPClient
 from geventhttpclient.response import HTTPSocketPoolResponse
 
+from chaos.sse_frames import FrameReader
+
 STREAM_PATH = "/sse/storefront"
 READ_TIMEOUT_S = 40.0  # the Storefront sends a keep-alive comment after 15 s of silence
 CONNECT_TIMEOUT_S = 10.0
@@ -139,20 +141,14 @@ class OrderStream:
                 response.release()
 
     def _read(self, response: HTTPSocketPoolResponse) -> None:
-        frame: dict[str, str] = {}
+        reader = FrameReader()
         while True:
             raw = response.readline(b"\n")
             if not raw:
                 return  # the server ended the stream: reconnect
-            line = raw.decode().rstrip("\r\n")
-            if line:
-                if not line.startswith(":"):
-                    key, _, value = line.partition(":")
-                    frame[key] = value.removeprefix(" ")
-                continue
-            if "data" in frame:
+            frame = reader.feed(raw.decode().rstrip("\r\n"))
+            if frame is not None:
                 self._handle(frame)
-            frame = {}
 
     def _handle(self, frame: dict[str, str]) -> None:
         received = time.monotonic()

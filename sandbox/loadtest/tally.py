@@ -10,11 +10,12 @@ batch crosses Locust's master/worker channel unchanged.
 
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from reports.sla import exact_percentile
 
 MAX_STORED_CONNECTION_ERRORS = 200  # login and stream errors are counted; only these are kept
 MAX_LEAK_EXAMPLES = 20
@@ -124,13 +125,12 @@ class Collector:
 
     def latency_percentiles(self) -> dict[str, float]:
         """Exact (nearest-rank) percentiles of every sample so far, in seconds."""
-        latencies = sorted(sample["latency_s"] for sample in self.samples)
+        latencies = [float(sample["latency_s"]) for sample in self.samples]
         if not latencies:
             return {}
-        return {
-            f"p{p}": latencies[max(math.ceil(p / 100 * len(latencies)) - 1, 0)]
-            for p in (50, 90, 98, 99)
-        } | {"max": latencies[-1]}
+        return {f"p{p}": exact_percentile(latencies, p) for p in (50, 90, 98, 99)} | {
+            "max": max(latencies)
+        }
 
     def error_counts(self) -> dict[str, int]:
         merged: Counter[str] = Counter()

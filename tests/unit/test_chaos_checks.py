@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from chaos.checks.durability import MAX_EVIDENCE, check_orders, check_stock
+from chaos.checks.durability import check_orders, check_stock
+from chaos.checks.evidence import MAX_EVIDENCE
 from chaos.checks.isolation import check_streams
 from chaos.checks.recovery import check_faults_happened, check_recovery
 from chaos.plan import DECLINING_CARD, GOOD_CARD, PlannedOrder
