@@ -13,15 +13,13 @@ from datetime import UTC, datetime
 
 import httpx
 
-from chaos import broker_state, truth
-from chaos.checks.durability import check_orders, check_stock
+from chaos import truth, verdicts
 from chaos.checks.isolation import check_streams
 from chaos.checks.recovery import check_faults_happened, check_recovery
 from chaos.faults import Fault
 from chaos.network import NetworkInjector
 from chaos.plan import plan_orders
 from chaos.process_faults import ProcessInjector, resume_if_stopped
-from chaos.quiescence import Quiet, wait_until_quiet
 from chaos.scenario import Scenario
 from chaos.target import ComponentControl, Target
 from chaos.timeline import FaultRunner
@@ -94,8 +92,7 @@ class ChaosRun:
                 checks += more
                 figures["duplicate_deliveries"] = self.faults.duplicated()
             finally:
-                await self.faults.rollback_everything()
-                await asyncio.to_thread(self._restore_components)
+                await self.rollback()
                 if workload is not None:
                     await workload.close()
         try:
@@ -107,9 +104,7 @@ class ChaosRun:
         self, started: datetime
     ) -> tuple[Workload, WorkloadRecord, list[FaultRecord], list[Check]]:
         wanted = self.scenario.workload
-        ledger_since = datetime.now(UTC)
-        stock_before = await asyncio.to_thread(truth.stock, self.target)
-        dead_before = await self._dead_letter_counts()
+        baseline = await verdicts.take_baseline(self.target)
         plan = plan_orders(
             customers=wanted.customers,
             orders=wanted.orders,
@@ -130,18 +125,13 @@ class ChaosRun:
         customers = sorted(record.listeners) or sorted(
             {a.customer_id for a in record.attempts if a.customer_id}
         )
-        quiet = await wait_until_quiet(
+        drained, orders = await verdicts.drain(
             self.target, customers, started, record.listeners, self.scenario.recovery_deadline_s
         )
-        orders = await asyncio.to_thread(truth.orders_of, self.target, customers, started)
-        checks = [_drained_check(quiet)]
+        checks = [drained]
         wanted_checks = set(self.scenario.checks)
         if "durability" in wanted_checks:
-            checks += check_orders(record, orders)
-            stock_after = await asyncio.to_thread(truth.stock, self.target)
-            committed, held = await asyncio.to_thread(truth.stock_ledger, self.target, ledger_since)
-            checks.append(check_stock(stock_before, stock_after, committed, held))
-            checks.append(await self._dead_letter_check(dead_before))
+            checks += await verdicts.durability_checks(self.target, record, orders, baseline)
         if "isolation" in wanted_checks:
             finals = {o.order_id: o.status for o in orders.values() if o.status in truth.TERMINAL}
             checks += check_streams(record, finals)
@@ -173,27 +163,19 @@ class ChaosRun:
         answer.raise_for_status()
         return [p["sku"] for p in answer.json()["products"] if p.get("inStock")]
 
-    async def _dead_letter_counts(self) -> dict[str, int]:
-        names = await asyncio.to_thread(broker_state.queue_names, self.target)
-        dead = [n for n in names if broker_state.is_dead_letter_queue(n)]
-        return await broker_state.depths(self.target, dead)
+    async def rollback(self) -> None:
+        """Undo every fault (even one still running) and start any stopped component."""
+        await self.faults.rollback_everything()
+        await asyncio.to_thread(self._restore_components)
 
-    async def _dead_letter_check(self, before: dict[str, int]) -> Check:
-        after = await self._dead_letter_counts()
-        letters = []
-        for queue, count in sorted(after.items()):
-            if count > before.get(queue, 0):
-                letters += await asyncio.to_thread(
-                    broker_state.dead_letters, self.target, queue, before.get(queue, 0)
-                )
-        unexplained = [d for d in letters if not d.error]
+    def rolled_back_check(self) -> Check:
+        leftovers = self.network.leftovers()
         return Check(
-            name="dead-letters-explained",
-            passed=not unexplained,
-            summary=f"{len(letters)} messages dead-lettered during the run, "
-            f"{len(unexplained)} without a recorded error",
-            figures={"dead_lettered": len(letters), "unexplained": len(unexplained)},
-            evidence=[f"{d.queue}: {d.type} ({d.routing_key}): {d.error or '?'}" for d in letters],
+            name="rolled-back",
+            passed=not leftovers,
+            summary="no toxic or disabled proxy left after the run"
+            if not leftovers
+            else "; ".join(leftovers),
         )
 
     def _restore_components(self) -> None:
@@ -209,17 +191,8 @@ class ChaosRun:
         checks: list[Check],
         figures: dict[str, int | float | str | None],
     ) -> RunResult:
-        leftovers = self.network.leftovers() if checks and checks[0].passed else []
         if checks[0].passed:
-            checks.append(
-                Check(
-                    name="rolled-back",
-                    passed=not leftovers,
-                    summary="no toxic or disabled proxy left after the run"
-                    if not leftovers
-                    else "; ".join(leftovers),
-                )
-            )
+            checks.append(self.rolled_back_check())
         return RunResult(
             scenario=self.scenario.name,
             description=self.scenario.description,
@@ -237,15 +210,6 @@ class ChaosRun:
             checks=checks,
             figures=figures,
         )
-
-
-def _drained_check(quiet: Quiet) -> Check:
-    return Check(
-        name="drained",
-        passed=quiet.drained,
-        summary=quiet.describe(),
-        figures={"waited_s": round(quiet.waited_s, 1), "open_orders": quiet.open_orders},
-    )
 
 
 def _stats(record: WorkloadRecord) -> WorkloadStats:

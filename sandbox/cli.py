@@ -286,8 +286,17 @@ def loadtest(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for result files [default: STATE/runs]")
     ] = None,
+    with_scenario: Annotated[
+        str | None,
+        typer.Option("--with", help="Run this chaos scenario's faults during the load"),
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="NAME=VALUE for the --with scenario")
+    ] = None,
 ) -> None:
     """Drive USERS customers through checkout; judge end-to-end latency against the SLA."""
+    if param and not with_scenario:
+        raise ConfigError("--param needs --with SCENARIO")
     if profile not in (None, "original"):
         raise ConfigError(f"unknown profile {profile!r}; the only one is `original`")
     if profile == "original":
@@ -295,7 +304,8 @@ def loadtest(
     options = loadtest_cli.LoadOptions(
         users=users, duration_s=duration, ramp=ramp, think_s=think, pace_s=pace, burst=burst,
         workers=workers, seed=seed, first_customer=first_customer,
-        completion_timeout_s=60.0, sla_path=sla,
+        completion_timeout_s=60.0, sla_path=sla, with_scenario=with_scenario,
+        params=chaos_cli.parse_params(param or []),
     )  # fmt: skip
     backend = ProcessBackend(_paths(state_dir))
     result, path = loadtest_cli.run_loadtest(backend, options, out, err_console)

@@ -14,7 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,11 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from reports.model import Check, Figure, RunResult, WorkloadStats
+from reports.model import Check, FaultRecord, Figure, RunResult, WorkloadStats
 from reports.sla import Sla, SlaError, evaluate, latency_figures, load_sla
+from sandbox import load_faults, work_meter
 from sandbox.backends.process import ProcessBackend
+from sandbox.chaos_control import target_of
 from sandbox.errors import ConfigError, SandboxError
 from sandbox.loadtest.config import LoadConfig
 
@@ -51,6 +54,8 @@ class LoadOptions:
     first_customer: int
     completion_timeout_s: float
     sla_path: Path
+    with_scenario: str | None = None  # a chaos scenario whose faults run during the load
+    params: dict[str, str] = field(default_factory=dict)  # that scenario's parameters
 
 
 def ramp_steps(users: int, duration_s: float) -> list[list[float]]:
@@ -97,18 +102,33 @@ def machine_busy_s() -> tuple[float, float]:
     return total - idle, total
 
 
-def cpu_by_component(backend: ProcessBackend) -> dict[str, float]:
-    """CPU seconds used so far by each component's process tree."""
-    used: dict[str, float] = {}
+def cpu_by_component(backend: ProcessBackend) -> dict[str, tuple[int, float]]:
+    """(pid, CPU seconds used so far by its process tree) of each component."""
+    used: dict[str, tuple[int, float]] = {}
     for item in backend.status():
         if item.pid is None:
             continue
         try:
             root = psutil.Process(item.pid)
             tree = [root, *root.children(recursive=True)]
-            used[item.name] = sum(p.cpu_times().user + p.cpu_times().system for p in tree)
+            used[item.name] = (
+                item.pid,
+                sum(p.cpu_times().user + p.cpu_times().system for p in tree),
+            )
         except psutil.Error:
             continue
+    return used
+
+
+def cpu_used(
+    before: dict[str, tuple[int, float]], after: dict[str, tuple[int, float]]
+) -> dict[str, float]:
+    """CPU seconds per component between two readings. A component restarted meanwhile (a
+    fault) counts its new process only: the old one's last seconds are not knowable."""
+    used = {}
+    for name, (pid, seconds) in after.items():
+        earlier = before.get(name)
+        used[name] = seconds - earlier[1] if earlier and earlier[0] == pid else seconds
     return used
 
 
@@ -130,19 +150,29 @@ def _seconds(value: object) -> str:
     return f"{float(value):.2f} s" if isinstance(value, int | float) else "-"
 
 
-def run_engine(config: LoadConfig, folder: Path, console: Console) -> dict[str, Any]:
-    """Run the engine process with a live view; its output, or a SandboxError."""
+def run_engine(
+    config: LoadConfig,
+    folder: Path,
+    console: Console,
+    on_started: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
+    """Run the engine process with a live view; its output, or a SandboxError.
+    ``on_started`` is called once, when the engine first reports progress (load begins)."""
     config_path, output_path = folder / "config.json", folder / "output.json"
     config_path.write_text(config.to_json())
     command = [sys.executable, "-m", "sandbox.loadtest.main", str(config_path), str(output_path)]
     engine = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     try:
         with Live(live_table({}), console=console, transient=True, refresh_per_second=2) as view:
+            started = False
             while engine.poll() is None:
                 with contextlib.suppress(OSError, ValueError):
                     view.update(
                         live_table(json.loads(Path(config.progress_path or "").read_text()))
                     )
+                    if not started:
+                        started = True
+                        on_started()
                 time.sleep(0.5)  # refresh cadence of the live view, not a wait for a condition
     finally:
         if engine.poll() is None:
@@ -215,6 +245,7 @@ def judge(
 def result_of(
     options: LoadOptions, sla: Sla, output: dict[str, Any], checks: list[Check],
     figures: dict[str, Figure], started: datetime, target: dict[str, Figure],
+    timeline: list[FaultRecord],
 ) -> RunResult:  # fmt: skip
     requests: dict[str, dict[str, float]] = output.get("requests", {})
     checkout = requests.get("POST /api/storefront/checkout", {})
@@ -233,19 +264,38 @@ def result_of(
     )
     return RunResult(
         kind="loadtest",
-        scenario=f"loadtest-{options.users}",
-        description=f"{options.users} customers, {sla.describe()}",
+        scenario=f"loadtest-{options.users}"
+        + (f"-with-{options.with_scenario}" if options.with_scenario else ""),
+        description=f"{options.users} customers, {sla.describe()}"
+        + (f", with the faults of {options.with_scenario}" if options.with_scenario else ""),
         seed=options.seed,
         arguments={"think_s": str(options.think_s), "pace_s": str(options.pace_s),
                    "ramp": str(options.ramp), "burst": str(options.burst),
-                   "workers": str(options.workers)},
+                   "workers": str(options.workers), **options.params},
         started_at=started.isoformat(),
         finished_at=datetime.now(UTC).isoformat(),
         sandbox=target,
         workload=stats,
+        timeline=timeline,
         checks=checks,
         figures=figures | request_figures(requests),
     )  # fmt: skip
+
+
+def work_figures(work: work_meter.WorkCounts, output: dict[str, Any]) -> dict[str, Figure]:
+    """Work per completed order: what the bare-client ceiling is multiplied by. Work of
+    orders still in flight at the end is counted too, so these lean slightly high."""
+    completed = len(output["samples"])
+    per_order: dict[str, Figure] = {
+        f"{name}_per_order": value for name, value in work.per(completed).items()
+    }
+    events = output.get("sse_events")
+    per_order["sse_events_per_order"] = (
+        round(float(events) / completed, 2)
+        if isinstance(events, int | float) and completed
+        else None
+    )
+    return per_order
 
 
 def request_figures(requests: dict[str, dict[str, float]]) -> dict[str, Figure]:
@@ -261,6 +311,13 @@ def run_loadtest(
     backend: ProcessBackend, options: LoadOptions, out_dir: Path | None, console: Console
 ) -> tuple[RunResult, Path]:
     sla = read_sla(options.sla_path)
+    faulted = (
+        load_faults.prepare_faults(
+            backend, options.with_scenario, options.params, options.seed, options.duration_s
+        )
+        if options.with_scenario
+        else None
+    )
     runtime = backend.runtime()
     urls = [
         f"http://127.0.0.1:{runtime.port(i.name)}"
@@ -270,24 +327,35 @@ def run_loadtest(
     folder = out_dir or (backend.paths.root / "runs")
     folder.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
+    timeline: list[FaultRecord] = []
     with tempfile.TemporaryDirectory(dir=folder, prefix=".loadtest-") as scratch:
         config = build_config(options, urls, sla, Path(scratch) / "progress.json")
+        target = target_of(runtime)
+        services = [f"http://127.0.0.1:{runtime.port(i.name)}" for i in runtime.instances]
+        work_before = work_meter.snapshot(target, services)
         before, busy_before = cpu_by_component(backend), machine_busy_s()
-        output = run_engine(config, Path(scratch), console)
+        if faulted is None:
+            output = run_engine(config, Path(scratch), console)
+        else:
+            output, timeline = load_faults.run_with_faults(
+                faulted, lambda began: run_engine(config, Path(scratch), console, began)
+            )
         after, busy_after = cpu_by_component(backend), machine_busy_s()
-    cpu = {name: after[name] - before.get(name, 0.0) for name in after}
+        work = work_meter.snapshot(target, services).minus(work_before)
+    cpu = cpu_used(before, after)
     busy = (busy_after[0] - busy_before[0]) / max(busy_after[1] - busy_before[1], 1e-9)
     checks, figures = judge(options, sla, output, cpu, busy)
-    target: dict[str, Figure] = {
+    if faulted is not None:
+        checks += load_faults.judge_faulted(faulted, output, timeline, started)
+    figures |= work_figures(work, output)
+    sandbox: dict[str, Figure] = {
         "port_base": runtime.settings.port_base,
         "defects": ",".join(runtime.settings.defects),
         "storefront_replicas": len(urls),
     }
-    result = result_of(options, sla, output, checks, figures, started, target)
+    result = result_of(options, sla, output, checks, figures, started, sandbox, timeline)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    return result, result.write(
-        folder / f"{stamp}-loadtest-{options.users}-seed{options.seed}.json"
-    )
+    return result, result.write(folder / f"{stamp}-{result.scenario}-seed{options.seed}.json")
 
 
 def print_summary(console: Console, result: RunResult, path: Path) -> None:

@@ -45,6 +45,8 @@ def build_output(
         "duration_s": duration_s,
         "generator_cpu_s": generator_cpu_s,
         "generator_cpu_per_order_s": generator_cpu_s / completed if completed else None,
+        "checkouts": collector.checkouts,
+        "sse_events": int(collector.total("events")),
         "leaked_events": {
             "count": int(collector.total("leaked")),
             "examples": collector.leak_examples,

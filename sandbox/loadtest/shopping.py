@@ -102,6 +102,7 @@ class Shopping:
         try:
             answer, detail = self._call("POST", CHECKOUT, CHECKOUT, body=CHECKOUT_BODY, expect=201)
             found = answer.get("orderId") if answer is not None else None
+            tally.checkout(self.customer_id, found if isinstance(found, str) else None)
             if not isinstance(found, str):
                 settled = True
                 tally.error("http", endpoint, detail or f"no orderId in {answer}")
@@ -171,6 +172,7 @@ class Shopping:
             on_connect=self._report_stream_connect,
             on_error=lambda detail: tally.error("stream", f"GET {STREAM_PATH}", detail),
             on_leak=lambda event: tally.leak(self.customer_id, event),
+            on_event=tally.event,
         )
         self.stream = stream
         self._listener = self.ctx.streams.spawn(stream.run)

@@ -71,6 +71,7 @@ class OrderStream:
         on_connect: Callable[[float, str | None], None],
         on_error: Callable[[str], None],
         on_leak: Callable[[dict[str, Any]], None],
+        on_event: Callable[[], None] = lambda: None,
     ) -> None:
         parts = urlsplit(base_url)
         self.host = parts.hostname or "127.0.0.1"
@@ -82,6 +83,7 @@ class OrderStream:
         self.on_connect = on_connect  # (milliseconds to the answer's head, error or None)
         self.on_error = on_error
         self.on_leak = on_leak
+        self.on_event = on_event  # every event frame received (work per order)
         self.opened = Event()  # set once the first connection answered 200
         self.last_id: int | None = None
         self._outcomes: dict[str, Any] = {}  # order id -> AsyncResult[Outcome]
@@ -152,6 +154,7 @@ class OrderStream:
 
     def _handle(self, frame: dict[str, str]) -> None:
         received = time.monotonic()
+        self.on_event()
         if frame.get("id", "").isdigit():
             self.last_id = int(frame["id"])
         data = json.loads(frame["data"])

@@ -37,10 +37,12 @@ class Tally:
     burst_takers: int = 0  # users that take part in the burst
     gate_arrivals: int = 0  # burst takers past preparing (ready, or failed to be)
     leaked: int = 0
+    events: int = 0  # event frames received on every stream
     error_counts: Counter[str] = field(default_factory=Counter)
     _samples: list[dict[str, Any]] = field(default_factory=list)
     _errors: list[dict[str, Any]] = field(default_factory=list)
     _leak_examples: list[dict[str, Any]] = field(default_factory=list)
+    _checkouts: list[dict[str, Any]] = field(default_factory=list)
     _kept_connection_errors: int = 0
 
     def sample(
@@ -66,6 +68,11 @@ class Tally:
             }
         )
 
+    def checkout(self, customer_id: str, order_id: str | None) -> None:
+        """A checkout's answer: the order id, or None when it was refused or unanswered
+        (the durability checks look every one of them up in the databases)."""
+        self._checkouts.append({"customer_id": customer_id, "order_id": order_id})
+
     def error(self, kind: str, endpoint: str, detail: str) -> None:
         self.error_counts[kind] += 1
         if kind not in ORDER_ERROR_KINDS:
@@ -77,6 +84,9 @@ class Tally:
             {"kind": kind, "endpoint": endpoint, "detail": detail[:300], "at": time.time()}
         )
 
+    def event(self) -> None:
+        self.events += 1
+
     def leak(self, stream_customer: str, event: dict[str, Any]) -> None:
         self.leaked += 1
         if len(self._leak_examples) < MAX_LEAK_EXAMPLES:
@@ -86,14 +96,20 @@ class Tally:
         """What is new since the last batch, and the cumulative counters. ``draining``
         tells the controller that the gauges were read after its drain signal arrived."""
         counters = {name: getattr(self, name) for name in _GAUGES}
-        counters |= {"leaked": self.leaked, "cpu_s": cpu_s, "draining": draining}
+        counters |= {
+            "leaked": self.leaked,
+            "events": self.events,
+            "cpu_s": cpu_s,
+            "draining": draining,
+        }
         new = {
             "samples": self._samples,
             "errors": self._errors,
             "leak_examples": self._leak_examples,
+            "checkouts": self._checkouts,
             "counters": counters | {"error_counts": dict(self.error_counts)},
         }
-        self._samples, self._errors, self._leak_examples = [], [], []
+        self._samples, self._errors, self._leak_examples, self._checkouts = [], [], [], []
         return new
 
 
@@ -102,12 +118,14 @@ class Collector:
     samples: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     leak_examples: list[dict[str, Any]] = field(default_factory=list)
+    checkouts: list[dict[str, Any]] = field(default_factory=list)
     counters: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> latest
     finals: set[str] = field(default_factory=set)  # sources that sent their last batch
 
     def merge(self, source: str, batch: dict[str, Any], *, final: bool = False) -> None:
         self.samples.extend(batch["samples"])
         self.errors.extend(batch["errors"])
+        self.checkouts.extend(batch["checkouts"])
         room = MAX_LEAK_EXAMPLES - len(self.leak_examples)
         self.leak_examples.extend(batch["leak_examples"][: max(room, 0)])
         self.counters[source] = batch["counters"]

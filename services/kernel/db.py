@@ -169,6 +169,7 @@ class Database:
             command_timeout=options.command_timeout_s,
             server_settings={"application_name": self._application_name},
             init=_init_connection,
+            reset=_keep_session,
         )
         try:
             async with pool.acquire() as connection:
@@ -188,6 +189,14 @@ async def _init_connection(connection: Any) -> None:
         await connection.set_type_codec(
             type_name, encoder=_dump_json, decoder=json.loads, schema="pg_catalog"
         )
+
+
+async def _keep_session(connection: Any) -> None:
+    """Nothing to undo when a connection returns to the pool: advisory locks are
+    transaction-scoped, LISTEN uses its own connection, and no session setting is
+    changed. asyncpg's default reset costs a round trip and a transaction on every
+    release (a third of all transactions under load); an open transaction is still
+    rolled back by asyncpg before this runs."""
 
 
 def _dump_json(value: object) -> str:

@@ -79,3 +79,21 @@ def test_each_defect_fails_the_matching_check(
     gate = new_sandbox.cli("gate", *map(str, tmp_path.glob("*.json")), check=False)
     assert gate.returncode == 1
     assert "gate failed" in gate.stdout
+
+
+def test_load_orders_are_checked_too_a_missing_inbox_is_caught_under_load(
+    new_sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    new_sandbox.cli("up", "--port-base", str(new_sandbox.port_base), "--defect", "no-inbox")
+    run = new_sandbox.cli(
+        "loadtest", "10", "--duration", "20", "--think", "0.2", "--pace", "2",
+        "--with", "redelivery", "--out", str(tmp_path), check=False,
+    )  # fmt: skip
+    assert "Traceback" not in run.stderr, run.stderr
+    [path] = tmp_path.glob("*-loadtest-10-with-redelivery-*.json")
+    result = json.loads(path.read_text())
+    assert run.returncode == 1, "the load passed with the no-inbox defect switched on"
+    assert verdicts(result)["faults-happened"]
+    assert not verdicts(result)["no-duplicate-effects"]
+    doubled = next(c for c in result["checks"] if c["name"] == "no-duplicate-effects")
+    assert doubled["evidence"], "the check must name the orders it caught"

@@ -116,3 +116,45 @@ def test_a_slow_broker_link_for_orders_shows_in_the_measured_latency(
     assert slow is not None
     before, after = base["figures"]["latency_p90"], slow["figures"]["latency_p90"]
     assert after >= before + 2.5, f"p90 {before} s -> {after} s with 3 s on orders->rabbitmq"
+
+
+def test_with_a_scenario_its_faults_run_and_every_load_order_is_checked(
+    shared_sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    code, result, stderr = loadtest(
+        shared_sandbox, 8, 1760, tmp_path, "--with", "service-pause", "--param", "service=orders"
+    )
+    assert result is not None, stderr
+    assert result["scenario"] == "loadtest-8-with-service-pause"
+    assert result["arguments"]["service"] == "orders"
+    verdict = {check["name"]: check for check in result["checks"]}
+    for name in ("steady-state", "drained", "orders-not-lost", "no-duplicate-effects",
+                 "stock-conserved", "dead-letters-explained", "faults-happened", "rolled-back",
+                 "sse-no-leak"):  # fmt: skip
+        assert verdict[name]["passed"], verdict[name]
+    [pause] = result["timeline"]
+    assert pause["happened"]
+    assert "SIGSTOP" in pause["evidence"]
+    checked = verdict["orders-not-lost"]["figures"]["acknowledged"]
+    assert checked == result["workload"]["acknowledged"] > 0
+    assert all(c["state"] == "ready" for c in shared_sandbox.status())
+    assert code == (0 if result["passed"] else 1)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "reason"),
+    [
+        (("--with", "no-such-scenario"), "no-such-scenario"),
+        (("--with", "broker-restart", "--duration", "3"), "faults end"),
+        (("--param", "service=orders"), "--param needs --with"),
+        (("--with", "service-crash", "--param", "service=all"), "one scenario"),
+    ],
+)
+def test_a_bad_with_is_refused_before_any_load(
+    shared_sandbox: SandboxHandle, tmp_path: Path, arguments: tuple[str, ...], reason: str
+) -> None:
+    result = shared_sandbox.cli("loadtest", "4", "--out", str(tmp_path), *arguments, check=False)
+    assert result.returncode == 2, result.stderr
+    assert reason in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not list(tmp_path.glob("*.json"))
