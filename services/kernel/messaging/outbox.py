@@ -5,12 +5,13 @@ issues ``NOTIFY critter_outbox``; PostgreSQL delivers the notification at
 commit, so the relay wakes for committed rows only, and a rolled-back
 transaction leaves neither a row nor a wake-up.
 
-The relay (one task per process) repeats batches: in one transaction, claim up
-to ``batch_size`` rows ``FOR UPDATE SKIP LOCKED`` in id order, publish them with
-confirms, delete the confirmed ones, commit. A row is deleted only after its
-confirm, so a broker or network failure leaves it in place to be retried with
-back-off: the outbox is where messages wait while the broker is unreachable.
-A crash between the confirm and the commit publishes the row again later (same
+The relay (one task per process) repeats batches: in one transaction, delete up
+to ``batch_size`` rows ``FOR UPDATE SKIP LOCKED`` (one statement, rows returned),
+publish them in id order with confirms, and commit only if every one was
+confirmed; otherwise roll back, so the whole batch stays. A broker or network
+failure leaves the rows in place to be retried with back-off: the outbox is where
+messages wait while the broker is unreachable. A crash between the confirm and the
+commit, or a batch only partly confirmed, publishes rows again later (same
 ``message_id``), which the consumers' inbox absorbs: delivery is at least once.
 Several replicas may relay at once: SKIP LOCKED gives each a disjoint batch.
 
@@ -36,11 +37,10 @@ from services.kernel.messaging.handlers import MessagingError
 from services.kernel.messaging.options import MessagingOptions
 from services.kernel.messaging.publisher import Publisher
 from services.kernel.messaging.schema import (
-    CLAIM_BATCH,
     COUNT_OUTBOX,
-    DELETE_SENT,
     INSERT_OUTBOX,
     NOTIFY_CHANNEL,
+    TAKE_BATCH,
 )
 from services.kernel.retry import wait_for_event
 
@@ -117,7 +117,10 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Run one batch; return how many rows it published and deleted."""
         async with self._pool().acquire() as connection, connection.transaction():
-            rows = await connection.fetch(CLAIM_BATCH, self._options.batch_size)
+            rows = sorted(
+                await connection.fetch(TAKE_BATCH, self._options.batch_size),
+                key=lambda row: int(row["id"]),
+            )
             if not rows:
                 return 0
             if not self._publisher.is_open():  # checked after the claim: idle is not "paused"
@@ -134,14 +137,12 @@ class OutboxRelay:
                 for row in rows
             ]
             outcomes = await self._publisher.publish_all(envelopes)
-            sent = [row["id"] for row, error in zip(rows, outcomes, strict=True) if error is None]
-            if sent:
-                await connection.execute(DELETE_SENT, sent)
-        errors = [error for error in outcomes if error is not None]
-        if errors:
-            raise RelayStalled(
-                f"{len(errors)} of {len(rows)} messages not confirmed: {describe_error(errors[0])}"
-            ) from errors[0]
+            errors = [error for error in outcomes if error is not None]
+            if errors:  # raised inside the transaction: it rolls back, every row stays
+                raise RelayStalled(
+                    f"{len(errors)} of {len(rows)} messages not confirmed: "
+                    f"{describe_error(errors[0])}"
+                ) from errors[0]
         return len(rows)
 
     async def _relay(self) -> None:

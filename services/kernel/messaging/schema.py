@@ -52,14 +52,17 @@ INSERT INTO outbox (message_id, routing_key, type, body, created_at)
 SELECT $1, $2, $3, $4, $5 FROM wake
 """
 
-# SKIP LOCKED lets several relays (replicas) take disjoint batches instead of queueing
-# behind each other; a crashed relay's locks vanish with its transaction.
-CLAIM_BATCH = """
-SELECT id, message_id, routing_key, type, body, created_at
-FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+# One round trip claims and deletes a batch; the deletion commits only if every row was
+# confirmed by the broker (otherwise the relay rolls back and the rows stay). SKIP LOCKED
+# lets several relays (replicas) take disjoint batches instead of queueing behind each
+# other; a crashed relay's locks vanish with its transaction. RETURNING has no order: the
+# relay sorts by id to publish in write order.
+TAKE_BATCH = """
+DELETE FROM outbox WHERE id IN (
+    SELECT id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+)
+RETURNING id, message_id, routing_key, type, body, created_at
 """
-
-DELETE_SENT = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
 
 COUNT_OUTBOX = "SELECT count(*) FROM outbox"
 
