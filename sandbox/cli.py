@@ -19,6 +19,7 @@ from typer.exceptions import TyperException
 from reports.sla import DEFAULT_SLA_PATH
 from sandbox import chaos_cli, loadtest_cli
 from sandbox.backends.process import ProcessBackend
+from sandbox.bench_cli import bench_app
 from sandbox.demo import run_demo
 from sandbox.display import StartupView, doctor_table, status_table
 from sandbox.doctor import doctor_ok, install_missing, run_checks
@@ -40,6 +41,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="Local sandbox and chaos-test harness for the critter pet-supply shop.",
 )
+app.add_typer(bench_app, name="bench")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -293,6 +295,10 @@ def loadtest(
     param: Annotated[
         list[str] | None, typer.Option("--param", help="NAME=VALUE for the --with scenario")
     ] = None,
+    bench_file: Annotated[
+        Path | None,
+        typer.Option("--bench", help="`sandbox bench infra` result [default: the latest]"),
+    ] = None,
 ) -> None:
     """Drive USERS customers through checkout; judge end-to-end latency against the SLA."""
     if param and not with_scenario:
@@ -305,7 +311,7 @@ def loadtest(
         users=users, duration_s=duration, ramp=ramp, think_s=think, pace_s=pace, burst=burst,
         workers=workers, seed=seed, first_customer=first_customer,
         completion_timeout_s=60.0, sla_path=sla, with_scenario=with_scenario,
-        params=chaos_cli.parse_params(param or []),
+        params=chaos_cli.parse_params(param or []), bench_path=bench_file,
     )  # fmt: skip
     backend = ProcessBackend(_paths(state_dir))
     result, path = loadtest_cli.run_loadtest(backend, options, out, err_console)

@@ -27,7 +27,7 @@ from rich.table import Table
 
 from reports.model import Check, FaultRecord, Figure, RunResult, WorkloadStats
 from reports.sla import Sla, SlaError, evaluate, latency_figures, load_sla
-from sandbox import load_faults, work_meter
+from sandbox import bench, load_faults, work_meter
 from sandbox.backends.process import ProcessBackend
 from sandbox.chaos_control import target_of
 from sandbox.errors import ConfigError, SandboxError
@@ -56,6 +56,7 @@ class LoadOptions:
     sla_path: Path
     with_scenario: str | None = None  # a chaos scenario whose faults run during the load
     params: dict[str, str] = field(default_factory=dict)  # that scenario's parameters
+    bench_path: Path | None = None  # unit costs for the ceiling [default: the latest bench]
 
 
 def ramp_steps(users: int, duration_s: float) -> list[list[float]]:
@@ -298,6 +299,36 @@ def work_figures(work: work_meter.WorkCounts, output: dict[str, Any]) -> dict[st
     return per_order
 
 
+def ceiling_figures(
+    bench_path: Path | None, work: dict[str, Figure], completed_rate: float
+) -> dict[str, Figure]:
+    """The bare-client ceiling for this run's work per order (unit costs from a `sandbox
+    bench infra` result) and the share of it completed. A message is a publish and a
+    consume; with fan-out there are more deliveries than publishes, so the mean of the two
+    counts stands for the pairs."""
+    if bench_path is None:
+        return {"bare_ceiling_orders_per_s": None, "ratio_to_bare_ceiling": None}
+    amounts = [work.get(key) for key in ("published_per_order", "delivered_per_order",
+                                          "transactions_per_order", "http_requests_per_order",
+                                          "sse_events_per_order")]  # fmt: skip
+    if not all(isinstance(a, int | float) for a in amounts):
+        return {"bare_ceiling_orders_per_s": None, "ratio_to_bare_ceiling": None,
+                "bench_file": str(bench_path)}  # fmt: skip
+    published, delivered, transactions, http, events = (float(a or 0) for a in amounts)
+    per_order = bench.WorkPerOrder(
+        messages=(published + delivered) / 2,
+        transactions=transactions,
+        http_requests=http,
+        sse_events=events,
+    )
+    ceiling = bench.ceiling_orders_per_s(bench.read_bench(bench_path), per_order)
+    return {
+        "bench_file": str(bench_path),
+        "bare_ceiling_orders_per_s": round(ceiling, 2),
+        "ratio_to_bare_ceiling": round(bench.ratio(completed_rate, ceiling), 3),
+    }
+
+
 def request_figures(requests: dict[str, dict[str, float]]) -> dict[str, Figure]:
     """Per endpoint: count, failures and Locust's (bucketed) p50/p90/p99 in milliseconds."""
     figures: dict[str, Figure] = {}
@@ -311,6 +342,8 @@ def run_loadtest(
     backend: ProcessBackend, options: LoadOptions, out_dir: Path | None, console: Console
 ) -> tuple[RunResult, Path]:
     sla = read_sla(options.sla_path)
+    if options.bench_path is not None:
+        bench.read_bench(options.bench_path)  # a bad file is refused before any load
     faulted = (
         load_faults.prepare_faults(
             backend, options.with_scenario, options.params, options.seed, options.duration_s
@@ -348,6 +381,8 @@ def run_loadtest(
     if faulted is not None:
         checks += load_faults.judge_faulted(faulted, output, timeline, started)
     figures |= work_figures(work, output)
+    bench_path = options.bench_path or bench.latest_bench(backend.paths.root / "runs")
+    figures |= ceiling_figures(bench_path, figures, float(figures["completed_orders_per_s"] or 0))
     sandbox: dict[str, Figure] = {
         "port_base": runtime.settings.port_base,
         "defects": ",".join(runtime.settings.defects),
@@ -372,6 +407,18 @@ def print_summary(console: Console, result: RunResult, path: Path) -> None:
         f"{figures.get('completed_orders_per_s')} orders/s, "
         f"{figures.get('cpu_per_completed_order_ms')} ms CPU per completed order"
     )
+    console.print(
+        "work per order: "
+        + ", ".join(
+            f"{figures.get(key + '_per_order')} {key.replace('_', ' ')}"
+            for key in ("published", "delivered", "transactions", "http_requests", "sse_events")
+        )
+    )
+    if figures.get("bare_ceiling_orders_per_s") is not None:
+        console.print(
+            f"bare-client ceiling for that work {figures['bare_ceiling_orders_per_s']} orders/s;"
+            f" ratio {figures['ratio_to_bare_ceiling']}"
+        )
     if figures.get("capacity_bound"):
         console.print(
             "[yellow]capacity-bound:[/] the machine's CPUs were "

@@ -17,6 +17,8 @@ another customer's address. Failures are translated here, at the adapter:
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -27,7 +29,7 @@ from pydantic.alias_generators import to_camel
 
 from services.contracts.messages import Address
 from services.kernel.errors import BadRequest, DependencyUnavailable, RequestRejected
-from services.kernel.logs import describe_error
+from services.kernel.http_client import NoAnswer, Reply, Sender, as_sender, open_sender
 from services.orders.checkout import AddressNotOwned
 
 log = logging.getLogger(__name__)
@@ -85,10 +87,22 @@ class _SnapshotBody(BaseModel):
 
 
 class IdentityAddressBook:
-    """The real adapter; ``client`` is an ``httpx.AsyncClient`` whose base URL is Identity's."""
+    """The real adapter; ``client`` is a sender, or an ``httpx.AsyncClient`` whose base URL
+    is Identity's."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self._client = client
+    def __init__(self, client: Sender | httpx.AsyncClient) -> None:
+        self._sender = as_sender(client)
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls, base_url: str, *, timeout_s: float, max_connections: int = 20
+    ) -> AsyncIterator[IdentityAddressBook]:
+        """An address book over aiohttp for the lifespan of the app."""
+        async with open_sender(
+            base_url, timeout_s=timeout_s, max_connections=max_connections
+        ) as sender:
+            yield cls(sender)
 
     async def snapshot(
         self, address_id: UUID, *, customer_id: UUID, authorization: str | None
@@ -103,11 +117,11 @@ class IdentityAddressBook:
         address = Address.model_validate(body.model_dump(exclude={"customer_id"}))
         return AddressSnapshot(owner=owner or customer_id, address=address)
 
-    async def _get(self, path: str, headers: dict[str, str]) -> httpx.Response:
+    async def _get(self, path: str, headers: dict[str, str]) -> Reply:
         try:
-            return await self._client.get(path, headers=headers)
-        except httpx.HTTPError as exc:
-            raise IdentityUnavailable(describe_error(exc)) from exc
+            return await self._sender.send("GET", path, headers=headers)
+        except NoAnswer as exc:
+            raise IdentityUnavailable(exc.reason) from exc
 
 
 class _OwnerBody(BaseModel):
@@ -118,9 +132,9 @@ class _OwnerBody(BaseModel):
 _Body = TypeVar("_Body", bound=BaseModel)
 
 
-def _read(model: type[_Body], response: httpx.Response, address_id: UUID) -> _Body:
+def _read(model: type[_Body], response: Reply, address_id: UUID) -> _Body:
     """The body of a 200 answer as ``model``, or the error its status means."""
-    status = response.status_code
+    status = response.status
     if status == 404:
         raise UnknownAddress(f"address {address_id} not found")
     if status == 401:
@@ -133,6 +147,6 @@ def _read(model: type[_Body], response: httpx.Response, address_id: UUID) -> _Bo
         log.warning("address look-up answered %s: %s", status, response.text[:500])
         raise IdentityContractBroken(f"address look-up answered {status}")
     try:
-        return model.model_validate_json(response.content)
+        return model.model_validate_json(response.body)
     except ValidationError as exc:
         raise IdentityContractBroken(f"unreadable address from identity: {exc}") from None

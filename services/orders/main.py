@@ -21,7 +21,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from uuid import UUID
 
-import httpx
 from fastapi import FastAPI
 
 from services.kernel.app import build_app
@@ -100,8 +99,7 @@ def build_orders_app(
 def _identity_client(base_url: str, timeout_s: float) -> AddressBookFactory:
     @asynccontextmanager
     async def open_book() -> AsyncIterator[AddressBook]:
-        limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
-        async with httpx.AsyncClient(base_url=base_url, timeout=timeout_s, limits=limits) as client:
-            yield IdentityAddressBook(client)
+        async with IdentityAddressBook.open(base_url, timeout_s=timeout_s) as book:
+            yield book
 
     return open_book

@@ -2,8 +2,9 @@
 
 A cart never takes a price from its client: each new line is priced by
 ``GET /api/products/{sku}`` on the catalog (through the ``shopping->catalog``
-Toxiproxy link). One ``httpx.AsyncClient`` lives as long as the process, so
-connections are reused; every call is bounded by ``CATALOG_TIMEOUT``.
+Toxiproxy link). One aiohttp session (``services.kernel.http_client``) lives as long
+as the process, so connections are reused; every call is bounded by
+``CATALOG_TIMEOUT_S`` (connecting: ``CONNECT_TIMEOUT_S``).
 
 Errors, translated here so the routes need no code for them:
 
@@ -25,12 +26,14 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from services.kernel.errors import BadRequest, DependencyUnavailable
-from services.kernel.logs import describe_error
+from services.kernel.http_client import NoAnswer, Sender, as_sender, open_sender
 
 # Generous next to the catalog's ~1 ms answers, short enough that a cut link turns
 # into a 503 well before a shopper's own client gives up.
-CATALOG_TIMEOUT = httpx.Timeout(2.0, connect=1.0)
-_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=30.0)
+CATALOG_TIMEOUT_S = 2.0
+CONNECT_TIMEOUT_S = 1.0
+MAX_CONNECTIONS = 50
+_HEADERS = {"accept": "application/json", "user-agent": "critter-shopping"}
 
 
 class CatalogUnavailable(DependencyUnavailable):
@@ -64,37 +67,37 @@ class _CatalogProduct(BaseModel):
 
 
 class HttpCatalog:
-    """``PriceSource`` backed by the catalog's HTTP API."""
+    """``PriceSource`` backed by the catalog's HTTP API (``client``: a sender, or an
+    ``httpx.AsyncClient`` whose base URL is the catalog's)."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self._client = client
+    def __init__(self, client: Sender | httpx.AsyncClient) -> None:
+        self._sender = as_sender(client)
 
     @classmethod
     @asynccontextmanager
     async def open(cls, base_url: str) -> AsyncIterator[HttpCatalog]:
         """A catalog client for the lifespan of the app; closes its connections on exit."""
-        transport = httpx.AsyncHTTPTransport(retries=1, limits=_LIMITS)  # retries connects only
-        async with httpx.AsyncClient(
-            base_url=base_url,
-            transport=transport,
-            timeout=CATALOG_TIMEOUT,
-            headers={"accept": "application/json", "user-agent": "critter-shopping"},
-        ) as client:
-            yield cls(client)
+        async with open_sender(
+            base_url,
+            timeout_s=CATALOG_TIMEOUT_S,
+            connect_timeout_s=CONNECT_TIMEOUT_S,
+            max_connections=MAX_CONNECTIONS,
+            headers=_HEADERS,
+        ) as sender:
+            yield cls(sender)
 
     async def price_of(self, sku: str) -> Decimal:
         try:
-            response = await self._client.get(f"/api/products/{sku}")
-        except httpx.TimeoutException:
-            raise CatalogUnavailable("no answer from the catalog in time") from None
-        except httpx.HTTPError as exc:
-            raise CatalogUnavailable(describe_error(exc)) from exc
-        if response.status_code == 404:
+            response = await self._sender.send("GET", f"/api/products/{sku}")
+        except NoAnswer as exc:
+            reason = "no answer from the catalog in time" if exc.timed_out else exc.reason
+            raise CatalogUnavailable(reason) from exc
+        if response.status == 404:
             raise UnknownProduct(f"no product {sku} in the catalog")
-        if response.status_code != 200:
-            raise CatalogUnavailable(f"the catalog answered {response.status_code} for {sku}")
+        if response.status != 200:
+            raise CatalogUnavailable(f"the catalog answered {response.status} for {sku}")
         try:
-            product = _CatalogProduct.model_validate_json(response.content)
+            product = _CatalogProduct.model_validate_json(response.body)
         except ValidationError:
             raise CatalogUnavailable(f"the catalog's answer for {sku} is not a product") from None
         if product.status != "Active":

@@ -9,9 +9,10 @@ INVENTORY, SHOPPING, ORDERS}_URL`` and ``AUTH_SIGNING_KEY`` required) and the op
 variables of ``services.storefront.settings``.
 
 Inside the kernel's lifespan (database, broker, messaging) this process owns one HTTP
-client per upstream, the SSE hub with its LISTEN connection, a pruning task, and a
-signal hook that ends open streams at shutdown. ``create_app`` wraps the FastAPI app in
-the SSE gateway (``sse.gateway``); ``build_storefront_app`` returns the bare app.
+client per upstream (aiohttp, with small caches: see ``clients``), the SSE hub with its
+LISTEN connection, a pruning task, and a signal hook that ends open streams at shutdown.
+``create_app`` wraps the FastAPI app in the SSE gateway (``sse.gateway``);
+``build_storefront_app`` returns the bare app.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from services.kernel.retry import wait_for_event
 from services.kernel.runtime import ServiceRuntime
 from services.kernel.settings import ServiceSettings, load_settings
 from services.storefront import api, orders_api, sse_api
-from services.storefront.clients import UPSTREAMS, open_upstreams
+from services.storefront.clients import UPSTREAMS, UpstreamOptions, open_upstreams
 from services.storefront.deps import StorefrontWiring
 from services.storefront.handlers import StorefrontHandlers
 from services.storefront.metrics import StorefrontMetrics
@@ -104,10 +105,12 @@ def build_storefront_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        timeout_s = storefront.upstream_timeout_seconds
+        options = UpstreamOptions.of(storefront)
         async with (
             kernel_lifespan(app),
-            open_upstreams(settings, timeout_s=timeout_s, transport=transport) as upstreams,
+            open_upstreams(
+                settings, options, transport=transport, observe=metrics.upstream_called
+            ) as upstreams,
         ):
             runtime: ServiceRuntime = app.state.runtime
             metrics.register(runtime.metrics.registry)

@@ -6,7 +6,9 @@
 * ``storefront_sse_listener_up``: 1 while the ``LISTEN storefront_events`` connection
   is open;
 * ``storefront_notifications_stored_total{type}``: notifications stored by this
-  process's message handlers.
+  process's message handlers;
+* ``storefront_upstream_calls_total{upstream,outcome}``: calls to other services, by
+  the status they answered (``no-answer`` when none came).
 
 The collectors are created unregistered and registered on the kernel's registry when
 the lifespan starts (``register``), as Orders does.
@@ -37,14 +39,30 @@ class StorefrontMetrics:
             ["type"],
             registry=None,
         )
+        self.upstream_calls = Counter(
+            "storefront_upstream_calls_total",
+            "Calls to other services, by upstream and the status answered.",
+            ["upstream", "outcome"],
+            registry=None,
+        )
 
     def register(self, registry: CollectorRegistry) -> None:
         """Register on ``registry`` (once: a second lifespan of the same app is a no-op)."""
         if registry in self._registries:
             return
-        for collector in (self.streams, self.events_sent, self.listener_up, self.stored):
+        collectors = (
+            self.streams,
+            self.events_sent,
+            self.listener_up,
+            self.stored,
+            self.upstream_calls,
+        )
+        for collector in collectors:
             registry.register(collector)
         self._registries.append(registry)
 
     def notification_stored(self, notification: Notification) -> None:
         self.stored.labels(type=notification.type.value).inc()
+
+    def upstream_called(self, upstream: str, outcome: str) -> None:
+        self.upstream_calls.labels(upstream=upstream, outcome=outcome).inc()

@@ -13,6 +13,20 @@
                                             (it learns of it from a message); default 10
 ``STOREFRONT_RETENTION_HOURS``              optional; notifications older than this are
                                             pruned (no replay past it); default 24
+``STOREFRONT_UPSTREAM_MAX_CONNECTIONS``     optional; open connections per upstream
+                                            service; default 50
+``STOREFRONT_LISTING_TTL_SECONDS``          optional; a catalog listing page is reused
+                                            this long (prices shown are informational:
+                                            Shopping prices every line); default 3
+``STOREFRONT_NAMES_TTL_SECONDS``            optional; product names and images of cart
+                                            and order lines are reloaded after this;
+                                            default 30
+``STOREFRONT_STOCK_TTL_SECONDS``            optional; in-stock flags are reused this
+                                            long; default 0 (always asked)
+``STOREFRONT_CART_ID_TTL_SECONDS``          optional; a customer's cart id is reused
+                                            this long (Shopping refuses a closed one,
+                                            and the add is retried on a fresh one);
+                                            default 300
 ==========================================  ===========================================
 
 ``AUTH_SIGNING_KEY`` (``ServiceSettings.auth_signing_key``) is required: without it no
@@ -41,6 +55,12 @@ class StorefrontSettings(BaseSettings):
     upstream_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     checkout_deadline_seconds: float = Field(default=10.0, gt=0, le=300)
     retention_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+    upstream_max_connections: int = Field(default=50, ge=1, le=10_000)
+    # 0 turns a cache off (tests that change the fakes between calls).
+    listing_ttl_seconds: float = Field(default=3.0, ge=0, le=300)
+    names_ttl_seconds: float = Field(default=30.0, ge=0, le=3600)
+    stock_ttl_seconds: float = Field(default=0.0, ge=0, le=1)
+    cart_id_ttl_seconds: float = Field(default=300.0, ge=0, le=3600)
 
 
 def load_storefront_settings() -> StorefrontSettings:

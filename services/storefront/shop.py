@@ -53,8 +53,9 @@ async def cart_of(upstreams: Upstreams, customer_id: UUID) -> CartView:
 
 
 async def add_item(upstreams: Upstreams, customer_id: UUID, sku: str, quantity: int) -> CartView:
-    cart_id = await upstreams.shopping.open_cart(customer_id)
-    return await _view(upstreams, await upstreams.shopping.add_item(cart_id, sku, quantity))
+    return await _view(
+        upstreams, await upstreams.shopping.add_to_cart_of(customer_id, sku, quantity)
+    )
 
 
 async def change_quantity(

@@ -276,6 +276,31 @@ def test_checkout_waits_for_orders_to_know_the_checkout_then_places_the_order() 
     serve(scenario)
 
 
+def test_a_cart_filled_here_is_checked_out_without_reading_it_again() -> None:
+    async def scenario(client: httpx.AsyncClient, shop: FakeShop) -> None:
+        body = {"sku": "DOG-BOWL-001", "quantity": 1}
+        for _ in range(2):
+            added = await client.post("/api/storefront/cart/items", json=body, headers=bearer())
+            assert added.status_code == 200
+        answer = await client.post(
+            "/api/storefront/checkout", json={"paymentMethodToken": "tok_visa"}, headers=bearer()
+        )
+        assert answer.status_code == 201, answer.text
+        calls = [(r.method, r.url.host.split(".")[0], r.url.path) for r in shop.requests]
+        calls = [call for call in calls if call[1] != "catalog"]  # names for the cart view
+        cart_id = shop.carts[ALICE]["cartId"]
+        assert calls[:5] == [
+            ("POST", "shopping", "/api/carts"),  # opened once, then remembered
+            ("POST", "shopping", f"/api/carts/{cart_id}/items"),
+            ("POST", "shopping", f"/api/carts/{cart_id}/items"),
+            ("GET", "identity", f"/api/customers/{ALICE}/addresses"),  # before closing it
+            ("POST", "shopping", f"/api/carts/{cart_id}/checkout"),
+        ]
+        assert ("GET", "shopping", "/api/carts") not in calls
+
+    serve(scenario)
+
+
 def test_checkout_past_the_deadline_is_a_503_naming_the_checkout() -> None:
     async def scenario(client: httpx.AsyncClient, shop: FakeShop) -> None:
         shop.carts[ALICE] = _cart(ALICE)

@@ -1,4 +1,5 @@
-"""What every upstream client shares: one ``httpx.AsyncClient``, and the error mapping.
+"""What every upstream client shares: one ``Sender`` (``services.kernel.http_client``),
+and the error mapping.
 
 The Storefront composes other services' answers, so their failures must reach the
 shopper as a reason naming the service, never as a 500:
@@ -17,10 +18,9 @@ them as problem+json without code in the routes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from services.kernel.errors import (
@@ -30,12 +30,15 @@ from services.kernel.errors import (
     NotFound,
     RequestRejected,
 )
-from services.kernel.logs import describe_error
+from services.kernel.http_client import NoAnswer, Params, Reply, Sender
 
 log = logging.getLogger(__name__)
 
 Model = TypeVar("Model", bound=BaseModel)
 _UNAVAILABLE = frozenset({429, 502, 503, 504})
+NO_ANSWER = "no-answer"
+# Told of every call: the upstream's name and the status answered, or ``NO_ANSWER``.
+CallObserver = Callable[[str, str], None]
 
 
 class UpstreamUnavailable(DependencyUnavailable):
@@ -76,11 +79,12 @@ _RELAYED: dict[int, type[RequestRejected]] = {
 
 
 class Upstream:
-    """One upstream service, reached through ``client`` (whose base URL is the service's)."""
+    """One upstream service, reached through ``sender`` (bound to the service's base URL)."""
 
-    def __init__(self, name: str, client: httpx.AsyncClient) -> None:
+    def __init__(self, name: str, sender: Sender, *, observe: CallObserver | None = None) -> None:
         self.name = name
-        self._client = client
+        self._sender = sender
+        self._observe = observe
 
     async def call(
         self,
@@ -88,22 +92,23 @@ class Upstream:
         path: str,
         *,
         json: object = None,
-        params: Mapping[str, str | int] | None = None,
+        params: Params | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
+    ) -> Reply:
         """Send one request; ``UpstreamUnavailable`` if no answer came."""
         try:
-            return await self._client.request(
-                method, path, json=json, params=params, headers=headers
-            )
-        except httpx.TimeoutException:
-            raise UpstreamUnavailable(self.name, f"no answer to {method} {path} in time") from None
-        except httpx.HTTPError as exc:
-            raise UpstreamUnavailable(self.name, describe_error(exc)) from exc
+            reply = await self._sender.send(method, path, json=json, params=params, headers=headers)
+        except NoAnswer as exc:
+            if self._observe is not None:
+                self._observe(self.name, NO_ANSWER)
+            raise UpstreamUnavailable(self.name, exc.reason) from exc
+        if self._observe is not None:
+            self._observe(self.name, str(reply.status))
+        return reply
 
-    def expect(self, response: httpx.Response, *ok: int) -> None:
+    def expect(self, response: Reply, *ok: int) -> None:
         """Raise the error ``response``'s status means unless it is one of ``ok``."""
-        status = response.status_code
+        status = response.status
         if status in ok:
             return
         detail = _problem_detail(response)
@@ -115,21 +120,21 @@ class Upstream:
         log.warning("%s answered %s: %s", self.name, status, response.text[:300])
         raise UpstreamFailed(f"{self.name} answered {status}: {detail}")
 
-    def read(self, model: type[Model], response: httpx.Response) -> Model:
+    def read(self, model: type[Model], response: Reply) -> Model:
         """``response``'s JSON body as ``model``; ``UpstreamFailed`` if it does not fit."""
         try:
-            return model.model_validate_json(response.content)
+            return model.model_validate_json(response.body)
         except ValidationError as exc:
             log.warning("%s sent an unreadable %s: %s", self.name, model.__name__, exc)
             raise UpstreamFailed(f"{self.name} sent an unreadable answer") from None
 
 
-def _problem_detail(response: httpx.Response) -> str:
+def _problem_detail(response: Reply) -> str:
     """The ``detail`` of a problem+json body, else the start of the body."""
     try:
         body: Any = response.json()
     except ValueError:
-        return response.text[:200] or response.reason_phrase
+        return response.text[:200] or response.reason
     if isinstance(body, dict) and isinstance(body.get("detail"), str):
         return str(body["detail"])
     return response.text[:200]

@@ -53,7 +53,7 @@ class IdentityClient:
         )
         self._upstream.expect(response, 200)
         try:
-            addresses = _ADDRESSES.validate_json(response.content)
+            addresses = _ADDRESSES.validate_json(response.body)
         except ValidationError:
             raise UpstreamFailed("identity sent an unreadable address list") from None
         chosen = next((a for a in addresses if a.is_default), None) or next(iter(addresses), None)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from services.storefront.clients.base import Upstream
+from services.storefront.pacing import ArrivalPacer
 
 
 class _Body(BaseModel):
@@ -97,10 +98,11 @@ class Order(_Body):
 class OrdersClient:
     def __init__(self, upstream: Upstream) -> None:
         self._upstream = upstream
+        self.pacer = ArrivalPacer()  # when to first ask to complete a new checkout
 
     async def checkout(self, checkout_id: UUID) -> Checkout | None:
         response = await self._upstream.call("GET", f"/api/checkouts/{checkout_id}")
-        if response.status_code == 404:
+        if response.status == 404:
             return None
         self._upstream.expect(response, 200)
         return self._upstream.read(Checkout, response)
@@ -115,7 +117,7 @@ class OrdersClient:
             json=steps,
             headers={"Authorization": authorization},
         )
-        if response.status_code == 404:
+        if response.status == 404:
             return None
         self._upstream.expect(response, 200, 201)
         return self._upstream.read(_Completion, response).order_id
@@ -132,7 +134,7 @@ class OrdersClient:
 
     async def order(self, order_id: UUID) -> Order | None:
         response = await self._upstream.call("GET", f"/api/orders/{order_id}")
-        if response.status_code == 404:
+        if response.status == 404:
             return None
         self._upstream.expect(response, 200)
         return self._upstream.read(Order, response)
