@@ -98,12 +98,12 @@ class StorefrontHandlers:
     async def on_order_status_changed(
         self, ctx: HandlerContext, message: OrderStatusChanged
     ) -> None:
-        await lock_customer(ctx.conn, message.customer_id)
-        self._stored(await append_notification(ctx.conn, order_notice(message)))
+        notice = order_notice(message)
+        self._stored(await append_notification(ctx.conn, notice, lock=True))
 
     async def on_shipment_message(self, ctx: HandlerContext, message: ShipmentMessage) -> None:
-        await lock_customer(ctx.conn, message.customer_id)
-        self._stored(await append_notification(ctx.conn, shipment_notice(message)))
+        notice = shipment_notice(message)
+        self._stored(await append_notification(ctx.conn, notice, lock=True))
 
     def _stored(self, notification: Notification) -> None:
         if self._observe is not None:

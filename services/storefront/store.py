@@ -25,12 +25,33 @@ from services.storefront.domain import (
     Notice,
     Notification,
 )
-from services.storefront.sse.framing import CHANNEL, encode_announcement, render_data
+from services.storefront.sse.framing import (
+    CHANNEL,
+    MAX_EVENT_ID_DIGITS,
+    NOTIFY_LIMIT,
+    render_data,
+)
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))"
-_INSERT_NOTIFICATION = (
-    "INSERT INTO notifications (customer_id, type, payload) VALUES ($1, $2, $3) RETURNING id"
+# One round trip stores the notification and announces it (the NOTIFY is delivered at
+# commit). The announcement needs the new id, so it is assembled here: the full form when
+# it fits NOTIFY's limit whatever the id's length ($6), else customer and id only. With
+# $7 the customer's lock is taken first, in the row source, so before the id is drawn.
+_APPEND_NOTIFICATION = """
+WITH stored AS (
+    INSERT INTO notifications (customer_id, type, payload)
+    SELECT $1::uuid, $2::text, $3::jsonb
+    FROM (SELECT CASE WHEN $7::bool
+                 THEN pg_advisory_xact_lock(hashtextextended($1::uuid::text, 0)) END) AS lock
+    RETURNING id
 )
+SELECT id, pg_notify(
+    $4::text,
+    $1::uuid::text || ':' || id
+        || CASE WHEN $6::bool THEN ':' || $2::text || ':' || $5::text ELSE '' END
+)
+FROM stored
+"""
 _INSERT_CART_CHANGE = (
     "INSERT INTO cart_changes (cart_id, kind, sku, quantity, unit_price, occurred_at)"
     " VALUES ($1, $2, $3, $4, $5, $6)"
@@ -54,15 +75,22 @@ async def lock_customer(conn: Any, customer_id: UUID) -> None:
     await conn.execute(_LOCK, str(customer_id))
 
 
-async def append_notification(conn: Any, notice: Notice) -> Notification:
-    """Store ``notice`` and announce it; call ``lock_customer`` first, in the same transaction."""
-    event_id = await conn.fetchval(
-        _INSERT_NOTIFICATION, notice.customer_id, notice.type.value, notice.payload
-    )
+async def append_notification(conn: Any, notice: Notice, *, lock: bool = False) -> Notification:
+    """Store ``notice`` and announce it, in one round trip. Call ``lock_customer`` first in
+    the same transaction, or pass ``lock=True`` to take the lock in the same statement."""
     data = render_data(notice.type, notice.payload)
-    announcement = encode_announcement(notice.customer_id, event_id, notice.type, data)
-    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, announcement)
-    return Notification(event_id, notice.customer_id, notice.type, notice.payload)
+    longest = f"{notice.customer_id}:{'9' * MAX_EVENT_ID_DIGITS}:{notice.type.value}:{data}"
+    row = await conn.fetchrow(
+        _APPEND_NOTIFICATION,
+        notice.customer_id,
+        notice.type.value,
+        notice.payload,
+        CHANNEL,
+        data,
+        len(longest.encode()) <= NOTIFY_LIMIT,
+        lock,
+    )
+    return Notification(row["id"], notice.customer_id, notice.type, notice.payload)
 
 
 async def record_cart_change(conn: Any, cart_id: UUID, change: CartChange) -> list[CartChange]:
