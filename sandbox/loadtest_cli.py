@@ -14,8 +14,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -112,10 +113,11 @@ def cpu_by_component(backend: ProcessBackend) -> dict[str, tuple[int, float]]:
         try:
             root = psutil.Process(item.pid)
             tree = [root, *root.children(recursive=True)]
-            used[item.name] = (
-                item.pid,
-                sum(p.cpu_times().user + p.cpu_times().system for p in tree),
-            )
+            live = sum(p.cpu_times().user + p.cpu_times().system for p in tree)
+            # PostgreSQL's backends come and go with pool connections: the ones already
+            # gone are in the postmaster's reaped-children times.
+            reaped = root.cpu_times().children_user + root.cpu_times().children_system
+            used[item.name] = (item.pid, live + reaped)
         except psutil.Error:
             continue
     return used
@@ -192,6 +194,20 @@ def order_errors(output: dict[str, Any]) -> int:
     return sum(counts.get(kind, 0) for kind in ORDER_ERRORS)
 
 
+def error_evidence(output: dict[str, Any], limit: int = 10) -> list[str]:
+    """What went wrong, most frequent first: count per kind and endpoint, with an example."""
+    groups: Counter[tuple[str, str]] = Counter()
+    examples: dict[tuple[str, str], str] = {}
+    for error in output.get("errors", []):
+        key = (str(error.get("kind")), str(error.get("endpoint")))
+        groups[key] += 1
+        examples.setdefault(key, str(error.get("detail", ""))[:160])
+    return [
+        f"{count} {kind} at {endpoint}, e.g. {examples[(kind, endpoint)]}"
+        for (kind, endpoint), count in groups.most_common(limit)
+    ]
+
+
 def judge(
     options: LoadOptions,
     sla: Sla,
@@ -212,7 +228,10 @@ def judge(
         machine_busy_share > CAPACITY_BOUND_SHARE
         or completed_rate < CAPACITY_BOUND_SHARE * offered_rate
     )
-    checks = evaluate(sla, latencies, failed, completed_rate)
+    checks = [
+        replace(check, evidence=error_evidence(output)) if check.name == "error-rate" else check
+        for check in evaluate(sla, latencies, failed, completed_rate)
+    ]
     leaked = int(output.get("leaked_events", {}).get("count", 0))
     checks.append(
         Check(

@@ -79,6 +79,11 @@ class Shopper(FastHttpUser):
 
     def _rounds(self, shopping: Shopping) -> None:
         ctx = self.run_context
+        # The first order waits a seeded share of the pace, so customers who signed in
+        # together spread their orders: USERS/pace is the offered rate from the start
+        # instead of a burst of USERS orders and then a lull.
+        if ctx.draining.wait(shopping.rng.uniform(0, ctx.config.pace_s)):
+            return
         for _ in range(ctx.config.max_orders_per_user):
             if ctx.draining.is_set():
                 return

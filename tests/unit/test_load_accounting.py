@@ -4,7 +4,7 @@ checkouts turned into the chaos harness's attempts."""
 from __future__ import annotations
 
 from sandbox.load_faults import workload_record
-from sandbox.loadtest_cli import cpu_used
+from sandbox.loadtest_cli import cpu_used, error_evidence
 from sandbox.work_meter import WorkCounts, sum_series
 
 EXPOSITION = """# HELP http_requests_total HTTP requests handled
@@ -53,3 +53,15 @@ def test_each_checkout_becomes_an_attempt_acknowledged_only_with_an_order_id() -
     assert (first.customer_id, first.order_id, first.outcome) == ("c1", "o1", "acknowledged")
     assert first.planned.expected_status == "Delivered"
     assert (second.order_id, second.outcome) == (None, "failed")
+
+
+def test_error_evidence_groups_by_kind_and_endpoint_most_frequent_first() -> None:
+    errors = [
+        {"kind": "timeout", "endpoint": "POST /checkout", "detail": f"order {n}: no event"}
+        for n in range(3)
+    ] + [{"kind": "http", "endpoint": "POST /checkout", "detail": "503: orders is behind"}]
+    assert error_evidence({"errors": errors}) == [
+        "3 timeout at POST /checkout, e.g. order 0: no event",
+        "1 http at POST /checkout, e.g. 503: orders is behind",
+    ]
+    assert error_evidence({}) == []
