@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -229,7 +229,9 @@ def judge(
         or completed_rate < CAPACITY_BOUND_SHARE * offered_rate
     )
     checks = [
-        replace(check, evidence=error_evidence(output)) if check.name == "error-rate" else check
+        check.model_copy(update={"evidence": error_evidence(output)})
+        if check.name == "error-rate"
+        else check
         for check in evaluate(sla, latencies, failed, completed_rate)
     ]
     leaked = int(output.get("leaked_events", {}).get("count", 0))
