@@ -91,10 +91,17 @@ class FakeConnection:
             self.announcements.append(args[1])
         return "OK"
 
-    async def fetchval(self, sql: str, *args: Any) -> int:
-        assert sql.startswith("INSERT INTO notifications")
-        self.notifications.append((args[0], args[1], args[2]))
-        return len(self.notifications)
+    async def fetchrow(self, sql: str, *args: Any) -> dict[str, int]:
+        """The store's one-statement append: lock (when asked), insert, announce."""
+        assert "INSERT INTO notifications" in sql
+        customer_id, event_type, payload, _channel, data, fits, lock = args
+        if lock:
+            self.locks.append(str(customer_id))
+        self.notifications.append((customer_id, event_type, payload))
+        event_id = len(self.notifications)
+        full = f"{customer_id}:{event_id}:{event_type}:{data}"
+        self.announcements.append(full if fits else f"{customer_id}:{event_id}")
+        return {"id": event_id}
 
     async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         assert "FROM cart_changes" in sql
