@@ -20,6 +20,7 @@ from typer.exceptions import TyperException
 from sandbox.backends.process import ProcessBackend
 from sandbox.bench.result import UnitResult
 from sandbox.bench.runner import MIN_SECONDS, UNITS, plan, run_bench
+from sandbox.cli_options import StateDirOption
 from sandbox.errors import NotReady, SandboxError
 from sandbox.state import resolve_state_dir
 
@@ -32,13 +33,6 @@ bench_app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
-
-StateDirOption = Annotated[
-    str | None,
-    typer.Option(
-        "--state-dir", envvar="SANDBOX_STATE_DIR", help="State folder [default: ./.sandbox]"
-    ),
-]
 
 
 def units_table(results: list[UnitResult]) -> Table:

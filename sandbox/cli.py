@@ -20,6 +20,7 @@ from reports.sla import DEFAULT_SLA_PATH
 from sandbox import chaos_cli, loadtest_cli
 from sandbox.backends.process import ProcessBackend
 from sandbox.bench_cli import bench_app
+from sandbox.cli_options import StateDirOption
 from sandbox.demo import run_demo
 from sandbox.display import StartupView, doctor_table, status_table
 from sandbox.doctor import doctor_ok, install_missing, run_checks
@@ -44,13 +45,6 @@ app = typer.Typer(
 app.add_typer(bench_app, name="bench")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
-
-StateDirOption = Annotated[
-    str | None,
-    typer.Option(
-        "--state-dir", envvar="SANDBOX_STATE_DIR", help="State folder [default: ./.sandbox]"
-    ),
-]
 
 
 def _paths(state_dir: str | None) -> StatePaths:
