@@ -31,6 +31,7 @@ from services.contracts.messages import EXCHANGE, Message, OrderStatusChanged
 from services.kernel.auth import issue_token
 from tests.sandbox_control import SandboxHandle
 from tests.system.amqp_helpers import admin_url
+from tests.tokens import tampered
 
 pytestmark = pytest.mark.sandbox
 
@@ -157,7 +158,7 @@ def test_a_stream_needs_a_genuine_unexpired_token(shop: Shop) -> None:
     customer = uuid4()
     with httpx.Client(base_url=shop.base_url, timeout=10) as client:
         assert client.get("/sse/storefront").status_code == 401
-        forged = shop.token(customer)[:-4] + "AAAA"
+        forged = tampered(shop.token(customer))
         assert client.get("/sse/storefront", params={"access_token": forged}).status_code == 401
         expired = shop.token(customer, ago=timedelta(hours=2))
         answer = client.get("/sse/storefront", headers={"Authorization": f"Bearer {expired}"})

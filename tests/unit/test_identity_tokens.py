@@ -18,6 +18,7 @@ from services.kernel.auth import (
     issue_token,
     verify_token,
 )
+from tests.tokens import tampered
 
 KEY = "test-signing-key-0123456789"
 CUSTOMER = UUID("11111111-1111-1111-1111-111111111111")
@@ -166,3 +167,11 @@ def test_bearer_header_parsing() -> None:
 
 def test_invalid_token_answers_401() -> None:
     assert InvalidToken.status_code == 401
+
+
+def test_the_tests_forgery_is_refused_for_every_signature() -> None:
+    # Includes signatures whose tail is any fixed text a forgery might have written.
+    for second in range(2000):
+        token = issue_token(CUSTOMER, KEY, now=NOW + timedelta(seconds=second), ttl=TTL)
+        with pytest.raises(InvalidToken, match="signature does not match"):
+            verify_token(tampered(token), KEY, now=NOW)

@@ -24,6 +24,7 @@ from services.kernel.settings import ServiceSettings
 from services.storefront.main import build_storefront_app
 from services.storefront.settings import StorefrontSettings
 from services.storefront.sse.gateway import StreamGateway
+from tests.tokens import tampered
 
 KEY = "unit-test-signing-key"
 ALICE = UUID("11111111-1111-1111-1111-111111111111")
@@ -355,7 +356,7 @@ def test_the_caller_is_the_token_and_sees_only_their_own_orders() -> None:
         mine, bobs = _order(ALICE), _order(BOB)
         shop.orders = {UUID(o["orderId"]): o for o in (mine, bobs)}
         assert (await client.get("/api/storefront/orders")).status_code == 401
-        forged = {"Authorization": bearer()["Authorization"][:-3] + "abc"}
+        forged = {"Authorization": tampered(bearer()["Authorization"])}
         assert (await client.get("/api/storefront/orders", headers=forged)).status_code == 401
         listing = await client.get("/api/storefront/orders", headers=bearer())
         assert [o["orderId"] for o in listing.json()["orders"]] == [mine["orderId"]]

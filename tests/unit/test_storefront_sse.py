@@ -34,6 +34,7 @@ from services.storefront.sse.framing import (
 from services.storefront.sse.hub import MAX_PENDING, Hub
 from services.storefront.sse.listener import NotificationListener
 from services.storefront.sse.stream import StreamOptions, StreamService
+from tests.tokens import tampered
 
 KEY = "unit-test-signing-key"
 ALICE = UUID("11111111-1111-1111-1111-111111111111")
@@ -121,7 +122,7 @@ def test_the_customer_comes_from_the_token_in_the_header_or_the_query() -> None:
 
 
 def test_no_forged_or_expired_token_is_401() -> None:
-    forged = token_for(ALICE)[:-2] + "xx"
+    forged = tampered(token_for(ALICE))
     expired = issue_token(
         ALICE, KEY, now=datetime.now(UTC) - timedelta(hours=2), ttl=timedelta(hours=1)
     )
