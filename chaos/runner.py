@@ -25,7 +25,7 @@ from chaos.target import ComponentControl, Target
 from chaos.timeline import FaultRunner
 from chaos.toxiproxy import Toxiproxy
 from chaos.workload import Workload, WorkloadRecord
-from reports.model import Check, FaultRecord, RunResult, WorkloadStats
+from reports.model import Check, FaultRecord, OrderPoint, RunResult, WorkloadStats
 from reports.sla import exact_percentile
 
 
@@ -209,7 +209,25 @@ class ChaosRun:
             timeline=timeline,
             checks=checks,
             figures=figures,
+            order_latency="checkout request sent -> its answer (the order accepted)",
+            orders=_points(record) if record else [],
         )
+
+
+def _points(record: WorkloadRecord) -> list[OrderPoint]:
+    """Every checkout that was sent, on the fault timeline's clock (the workload's start)."""
+    points = []
+    for attempt in record.attempts:
+        if attempt.outcome == "skipped" or attempt.started_s is None:
+            continue
+        latency = None
+        if attempt.outcome == "acknowledged" and attempt.finished_s is not None:
+            latency = round(attempt.finished_s - attempt.started_s, 6)
+        outcome = "ok" if latency is not None else attempt.outcome
+        points.append(
+            OrderPoint(at_s=round(attempt.started_s, 3), latency_s=latency, outcome=outcome)
+        )
+    return sorted(points, key=lambda point: point.at_s)
 
 
 def _stats(record: WorkloadRecord) -> WorkloadStats:

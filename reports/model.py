@@ -1,18 +1,24 @@
 """The versioned result of one run: what was done, what was seen, and every check's verdict.
 
 One JSON file per run; the gate and every renderer read only this. ``SCHEMA_VERSION``
-changes whenever a field changes meaning; readers refuse versions they do not know.
+changes whenever a field is added or changes meaning; readers refuse versions they do not
+know. Version 2 added each check's ``kind``, the per-order points (``orders``) that the
+reports chart and the gate re-judges, and the run's ``environment``; a version-1 file still
+reads, with its kinds derived from the check names and no points.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-SCHEMA_VERSION: Literal[1] = 1
+from reports.check_kinds import CheckKind, kind_of
+
+SCHEMA_VERSION: Literal[2] = 2
+READABLE_VERSIONS = (1, 2)
 Figure = int | float | str | None
 
 
@@ -35,9 +41,25 @@ class FaultRecord(_Frozen):
 class Check(_Frozen):
     name: str
     passed: bool
+    kind: CheckKind = "invariant"  # derived from the name when not given
     summary: str
     figures: dict[str, Figure] = Field(default_factory=dict)
     evidence: list[str] = Field(default_factory=list)  # bounded lists of concrete cases
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_kind(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "kind" not in data and isinstance(data.get("name"), str):
+            return {**data, "kind": kind_of(data["name"])}
+        return data
+
+
+class OrderPoint(_Frozen):
+    """One order of the run's workload, for the charts and for re-judging an SLA."""
+
+    at_s: float  # when its checkout was sent, seconds after the run started
+    latency_s: float | None  # what RunResult.order_latency names; None when the order failed
+    outcome: str = "ok"  # ok, or the kind of failure (http, timeout, unexpected-state, ...)
 
 
 class WorkloadStats(_Frozen):
@@ -55,7 +77,7 @@ class WorkloadStats(_Frozen):
 
 
 class RunResult(_Frozen):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1, 2] = SCHEMA_VERSION
     kind: Literal["chaos", "loadtest"] = "chaos"
     scenario: str
     description: str
@@ -68,6 +90,9 @@ class RunResult(_Frozen):
     timeline: list[FaultRecord] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
     figures: dict[str, Figure] = Field(default_factory=dict)
+    order_latency: str = ""  # what an order point's latency measures, from what to what
+    orders: list[OrderPoint] = Field(default_factory=list)  # in the order they were sent
+    environment: dict[str, Figure] = Field(default_factory=dict)  # machine, versions, command
 
     @property
     def passed(self) -> bool:
@@ -95,10 +120,9 @@ def read_result(path: Path) -> RunResult:
     if not isinstance(payload, dict):
         raise ResultError(f"{path}: not a result object")
     version = payload.get("schema_version")
-    if type(version) is not int or version != SCHEMA_VERSION:
-        raise ResultError(
-            f"{path}: result schema version {version!r}; this tool reads {SCHEMA_VERSION}"
-        )
+    if type(version) is not int or version not in READABLE_VERSIONS:
+        known = " and ".join(str(v) for v in READABLE_VERSIONS)
+        raise ResultError(f"{path}: result schema version {version!r}; this tool reads {known}")
     payload.pop("passed", None)  # derived, written for readers without this model
     try:
         return RunResult.model_validate(payload)

@@ -25,7 +25,7 @@ from reports.model import Check, Figure
 DEFAULT_SLA_PATH = Path(__file__).resolve().parent.parent / "sla.toml"
 COMPLETION_STATUSES = ("Confirmed", "Shipped", "Delivered")
 _PERCENTILE_KEY = re.compile(r"p([0-9]+(?:\.[0-9]+)?)")
-_CHECK_FIGURES = ("value", "threshold", "unit", "orders", "failed")  # unit: s | share | 1/s
+_CHECK_FIGURES = ("value", "threshold", "unit", "orders", "failed")  # s | share | 1/s | orders
 _REPORTED = (("p50", 50.0), ("p90", 90.0), ("p98", 98.0), ("p99", 99.0), ("max", 100.0))
 
 
@@ -41,6 +41,7 @@ class Sla:
     max_error_rate: float  # share of orders, 0 <= rate < 1
     min_throughput: float | None  # completed orders per second
     source: str
+    min_orders: int = 1  # fewer measured orders (completed + failed) make the run invalid
 
     def describe(self) -> str:
         limits = [f"{_label(p)} <= {seconds:g} s" for p, seconds in self.percentiles]
@@ -49,6 +50,8 @@ class Sla:
         limits.append(f"errors <= {self.max_error_rate * 100:g} %")
         if self.min_throughput is not None:
             limits.append(f">= {self.min_throughput:g} completed orders/s")
+        if self.min_orders > 1:
+            limits.append(f"at least {self.min_orders:,} orders")
         return f"until {self.completion}: " + ", ".join(limits)
 
 
@@ -75,9 +78,10 @@ def exact_percentile(samples: Sequence[float], p: float) -> float:
 def evaluate(
     sla: Sla, latencies_s: Sequence[float], failed: int, completed_per_s: float | None = None
 ) -> list[Check]:
-    """One check per SLA limit: latency-p<N>..., latency-max, error-rate, throughput.
-    ``latencies_s`` holds one end-to-end latency per completed order; the ``failed`` orders
-    enter the latency distribution as +infinity (see the module docstring)."""
+    """One check per SLA limit: latency-p<N>..., latency-max, error-rate, throughput, and the
+    validity check enough-orders (the run measured at least ``min_orders``). ``latencies_s``
+    holds one end-to-end latency per completed order; the ``failed`` orders enter the latency
+    distribution as +infinity (see the module docstring)."""
     if failed < 0:
         raise ValueError(f"failed orders cannot be negative: {failed}")
     if sla.min_throughput is not None and completed_per_s is None:
@@ -95,7 +99,7 @@ def evaluate(
         summary = "no order completed: the run placed no order at all"
         return [
             _check(name, False, summary, None, limit, unit, 0, 0) for name, limit, unit in unjudged
-        ]
+        ] + [_enough_orders(sla, 0, 0)]
     distribution = completed + [math.inf] * failed  # still ascending
     checks = [
         _latency_check(label, _nearest_rank(distribution, p), seconds, len(completed), failed)
@@ -113,7 +117,16 @@ def evaluate(
         summary += f" {minimum:g} orders/s ({len(completed):,} completed)"
         passed = per_s >= minimum
         checks.append(_check("throughput", passed, summary, per_s, minimum, "1/s", orders, failed))
-    return checks
+    return [*checks, _enough_orders(sla, orders, failed)]
+
+
+def _enough_orders(sla: Sla, orders: int, failed: int) -> Check:
+    """Too few orders prove nothing either way: the gate calls such a run invalid."""
+    passed = orders >= sla.min_orders
+    summary = f"{orders:,} orders measured {'>=' if passed else '<'} the {sla.min_orders:,} needed"
+    return _check(
+        "enough-orders", passed, summary, orders, sla.min_orders, "orders", orders, failed
+    )
 
 
 def latency_figures(latencies_s: Sequence[float]) -> dict[str, Figure]:
@@ -202,8 +215,8 @@ def _parse(document: dict[str, Any], source: str) -> Sla:
         return result
 
     for key in document:
-        if key not in ("completion", "latency", "errors", "throughput"):
-            fail(key, "unknown key (expected completion, [latency], [errors], [throughput])")
+        if key not in ("completion", "latency", "errors", "throughput", "run"):
+            fail(key, "unknown key (expected completion, [latency], [errors], [throughput], [run])")
     completion = document.get("completion")
     if completion is None:
         fail("completion", f"missing (one of {' | '.join(COMPLETION_STATUSES)})")
@@ -240,8 +253,21 @@ def _parse(document: dict[str, Any], source: str) -> Sla:
         if "min_completed_per_s" not in throughput:
             fail(where, "missing")
         minimum = positive(throughput["min_completed_per_s"], where, "completed orders/s")
+    min_orders = 1
+    if "run" in document:
+        run = table("run", ("min_orders",))
+        value = run.get("min_orders", 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            fail("run.min_orders", f"expected a whole number of orders >= 1, got {_kind(value)}")
+        min_orders = value
     return Sla(
-        str(completion), tuple(sorted(percentiles.items())), max_latency, rate, minimum, source
+        str(completion),
+        tuple(sorted(percentiles.items())),
+        max_latency,
+        rate,
+        minimum,
+        source,
+        min_orders,
     )
 
 

@@ -1,4 +1,4 @@
-"""`sandbox chaos` and `sandbox gate`: load a scenario against the running sandbox, run it,
+"""`sandbox chaos`: load a scenario against the running sandbox, run it,
 write the result file, print the verdict."""
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from chaos.scenario import (
     load_scenario,
     parameter_values,
 )
-from reports.gate import GateRow, gate
-from reports.model import ResultError, RunResult
+from reports.gate import GateRow
+from reports.model import RunResult
 from sandbox.backends.process import ProcessBackend
 from sandbox.binaries import PROJECT_ROOT
 from sandbox.chaos_control import SupervisedControl, target_of
-from sandbox.errors import ConfigError, SandboxError
+from sandbox.errors import ConfigError
+from sandbox.run_environment import describe_environment
 
 SCENARIOS = PROJECT_ROOT / "scenarios"
 ALL = "all"
@@ -112,6 +113,7 @@ def run_scenario(
     )
     run = ChaosRun(target, control, scenario, RunSettings(chosen_seed, faults))
     result = asyncio.run(run.run())
+    result = result.model_copy(update={"environment": describe_environment(target)})
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     suffix = "-".join(scenario.arguments.values())
     name = f"{stamp}-{scenario.name}{'-' + suffix if suffix else ''}-seed{chosen_seed}.json"
@@ -137,17 +139,3 @@ def print_result(console: Console, result: RunResult, path: Path) -> None:
         console.print(f"  fault at {fault.started_at_s:.1f} s: {fault.label}: {state}")
     verdict = "[green]PASSED[/]" if result.passed else "[red]FAILED[/]"
     console.print(f"{result.scenario} (seed {result.seed}): {verdict}; result: {path}")
-
-
-def gate_results(console: Console, files: list[Path]) -> bool:
-    try:
-        verdict = gate(files)
-    except ResultError as exc:
-        raise SandboxError(str(exc)) from None
-    console.print(checks_table(verdict.rows))
-    failed = verdict.failed_checks
-    if verdict.passed:
-        console.print(f"[green]gate passed[/]: {len(verdict.rows)} checks in {len(files)} runs")
-    else:
-        console.print(f"[red]gate failed[/]: {len(failed)} of {len(verdict.rows)} checks failed")
-    return verdict.passed

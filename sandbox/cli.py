@@ -16,11 +16,13 @@ import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
+from reports.compare import DEFAULT_TOLERANCE_PCT
+from reports.gate import GateExit
 from reports.sla import DEFAULT_SLA_PATH
-from sandbox import chaos_cli, loadtest_cli
+from sandbox import chaos_cli, loadtest_cli, report_cli
 from sandbox.backends.process import ProcessBackend
 from sandbox.bench_cli import bench_app
-from sandbox.cli_options import StateDirOption
+from sandbox.cli_options import NoReportOption, StateDirOption
 from sandbox.demo import run_demo
 from sandbox.display import StartupView, doctor_table, status_table
 from sandbox.doctor import doctor_ok, install_missing, run_checks
@@ -227,6 +229,7 @@ def chaos(
     rate: Annotated[
         float | None, typer.Option("--rate", min=0.1, help="Override orders per second")
     ] = None,
+    no_report: NoReportOption = False,
 ) -> None:
     """Run a fault scenario against live traffic and check durability, isolation, recovery."""
     if scenario == "list":
@@ -246,6 +249,8 @@ def chaos(
             err_console.print("interrupted: every fault was rolled back")
             raise typer.Exit(130) from None
         chaos_cli.print_result(console, result, path)
+        if not no_report:
+            report_cli.print_written(console, report_cli.write_beside(result, path))
         passed = passed and result.passed
     if not passed:
         raise typer.Exit(1)
@@ -293,6 +298,7 @@ def loadtest(
         Path | None,
         typer.Option("--bench", help="`sandbox bench infra` result [default: the latest]"),
     ] = None,
+    no_report: NoReportOption = False,
 ) -> None:
     """Drive USERS customers through checkout; judge end-to-end latency against the SLA."""
     if param and not with_scenario:
@@ -310,6 +316,8 @@ def loadtest(
     backend = ProcessBackend(_paths(state_dir))
     result, path = loadtest_cli.run_loadtest(backend, options, out, err_console)
     loadtest_cli.print_summary(console, result, path)
+    if not no_report:
+        report_cli.print_written(console, report_cli.write_beside(result, path))
     if not result.passed:
         raise typer.Exit(1)
 
@@ -317,10 +325,48 @@ def loadtest(
 @app.command()
 def gate(
     results: Annotated[list[Path], typer.Argument(help="Result files written by runs")],
+    sla: Annotated[
+        Path | None,
+        typer.Option("--sla", help="Judge load tests again against this SLA file"),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="Also fail on regressions against this result"),
+    ] = None,
+    tolerance: Annotated[
+        float,
+        typer.Option("--tolerance", min=0, help="Percent worse than the baseline allowed"),
+    ] = DEFAULT_TOLERANCE_PCT,
 ) -> None:
-    """Exit 0 only when every check of every given run passed."""
-    if not chaos_cli.gate_results(console, results):
-        raise typer.Exit(1)
+    """Exit 0 only when every check of every run passed; otherwise the code names the worst
+    failure: 1 SLA breached, 2 bad input, 3 invariant violated, 4 run invalid, 5 regression."""
+    code = report_cli.run_gate(console, results, sla, baseline, tolerance)
+    if code:
+        raise typer.Exit(int(code))
+
+
+@app.command()
+def report(
+    results: Annotated[list[Path], typer.Argument(help="Result files written by runs")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the reports [default: the first result's]"),
+    ] = None,
+    compare: Annotated[
+        bool,
+        typer.Option("--compare", help="Compare BASELINE CURRENT (two results) instead"),
+    ] = False,
+    tolerance: Annotated[
+        float,
+        typer.Option("--tolerance", min=0, help="With --compare: percent worse allowed"),
+    ] = DEFAULT_TOLERANCE_PCT,
+) -> None:
+    """Render HTML, JUnit XML and Markdown reports from result files (or compare two)."""
+    if compare:
+        if not report_cli.compare_files(console, results, out, tolerance):
+            raise typer.Exit(int(GateExit.REGRESSED))
+        return
+    report_cli.report(console, results, out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,3 +12,8 @@ StateDirOption = Annotated[
         "--state-dir", envvar="SANDBOX_STATE_DIR", help="State folder [default: ./.sandbox]"
     ),
 ]
+
+NoReportOption = Annotated[
+    bool,
+    typer.Option("--no-report", help="Write only the JSON result, not the HTML/JUnit/Markdown"),
+]

@@ -32,9 +32,11 @@ from sandbox import bench, load_faults, work_meter
 from sandbox.backends.process import ProcessBackend
 from sandbox.chaos_control import target_of
 from sandbox.errors import ConfigError, SandboxError
+from sandbox.load_points import completed_latencies, order_points
 from sandbox.loadtest.config import LoadConfig
+from sandbox.loadtest.tally import ORDER_ERROR_KINDS
+from sandbox.run_environment import describe_environment
 
-ORDER_ERRORS = ("http", "timeout", "unexpected-state", "no-stock")
 # The original plan's shape: 2 min at 10 %, 5 min at 50 %, 5 min at 100 %, 2 min winding down.
 ORIGINAL_SHAPE = ((0.0, 0.1), (2.0, 0.5), (7.0, 1.0), (12.0, 0.0))
 ORIGINAL_MINUTES = 14.0
@@ -191,7 +193,7 @@ def run_engine(
 
 def order_errors(output: dict[str, Any]) -> int:
     counts: dict[str, int] = output.get("error_counts", {})
-    return sum(counts.get(kind, 0) for kind in ORDER_ERRORS)
+    return sum(counts.get(kind, 0) for kind in ORDER_ERROR_KINDS)
 
 
 def error_evidence(output: dict[str, Any], limit: int = 10) -> list[str]:
@@ -215,7 +217,7 @@ def judge(
     cpu: dict[str, float],
     machine_busy_share: float,
 ) -> tuple[list[Check], dict[str, Figure]]:
-    latencies = [float(s["latency_s"]) for s in output["samples"]]
+    latencies = completed_latencies(order_points(output))
     failed = order_errors(output)
     duration = max(float(output["duration_s"]), 1e-9)
     completed_rate = len(latencies) / duration
@@ -260,6 +262,7 @@ def judge(
         "machine_cpu_busy_share": round(machine_busy_share, 3),
         "capacity_bound": capacity_bound,
         "generator_bound": generator_share > GENERATOR_BOUND_SHARE,
+        "completion_status": sla.completion,
     }
     return checks, figures
 
@@ -267,7 +270,7 @@ def judge(
 def result_of(
     options: LoadOptions, sla: Sla, output: dict[str, Any], checks: list[Check],
     figures: dict[str, Figure], started: datetime, target: dict[str, Figure],
-    timeline: list[FaultRecord],
+    timeline: list[FaultRecord], environment: dict[str, Figure],
 ) -> RunResult:  # fmt: skip
     requests: dict[str, dict[str, float]] = output.get("requests", {})
     checkout = requests.get("POST /api/storefront/checkout", {})
@@ -301,6 +304,9 @@ def result_of(
         timeline=timeline,
         checks=checks,
         figures=figures | request_figures(requests),
+        order_latency=f"checkout sent -> {sla.completion} on the customer's own SSE stream",
+        orders=order_points(output),
+        environment=environment,
     )  # fmt: skip
 
 
@@ -409,7 +415,10 @@ def run_loadtest(
         "defects": ",".join(runtime.settings.defects),
         "storefront_replicas": len(urls),
     }
-    result = result_of(options, sla, output, checks, figures, started, sandbox, timeline)
+    environment = describe_environment(target)
+    result = result_of(
+        options, sla, output, checks, figures, started, sandbox, timeline, environment
+    )
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     return result, result.write(folder / f"{stamp}-{result.scenario}-seed{options.seed}.json")
 

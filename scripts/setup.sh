@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything critter-sandbox needs on Debian/Ubuntu, from nothing; safe to re-run.
-#   - Debian packages: PostgreSQL, RabbitMQ (with Erlang), Python venv support, Go if absent
+#   - Debian packages: PostgreSQL, RabbitMQ (with Erlang), Python venv support, Go if absent,
+#     Chromium (only the report tests use it)
 #   - the Python environment in .venv (the project, editable, with its dev tools)
 #   - the Toxiproxy server, built with `go install` at a pinned version into .tools/bin
 set -euo pipefail
@@ -15,6 +16,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || packages+=(python3-venv)
 command -v go >/dev/null 2>&1 || packages+=(golang-go)
+# The report tests open the HTML report in Debian's headless Chromium (through Playwright).
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 if [ "${#packages[@]}" -gt 0 ]; then
     echo "setup: installing Debian packages: ${packages[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -105,7 +105,7 @@ class Shopping:
             tally.checkout(self.customer_id, found if isinstance(found, str) else None)
             if not isinstance(found, str):
                 settled = True
-                tally.error("http", endpoint, detail or f"no orderId in {answer}")
+                tally.error("http", endpoint, detail or f"no orderId in {answer}", sent_at=sent_at)
                 self._report_order(time.monotonic() - sent, "checkout refused")
                 return
             order_id, self._cart_dirty = found, False
@@ -115,7 +115,7 @@ class Shopping:
             if not settled:
                 ended = isinstance(exc, GreenletExit)
                 detail = "the run ended first" if ended else f"{type(exc).__name__}: {exc}"
-                tally.error("timeout" if order_id else "http", endpoint, detail)
+                tally.error("timeout" if order_id else "http", endpoint, detail, sent_at=sent_at)
                 self._report_order(time.monotonic() - sent, "stopped before the outcome")
             raise
         finally:
@@ -133,13 +133,15 @@ class Shopping:
                 "timeout",
                 endpoint,
                 f"order {order_id}: no {wanted} event within {config.completion_timeout_s:g} s",
+                sent_at=sent_at,
             )
             self._report_order(time.monotonic() - sent, f"no {wanted} event in time")
             return
         outcome = result.get()
         latency = outcome.received - sent
         if not outcome.expected:
-            tally.error("unexpected-state", endpoint, f"order {order_id} ended {outcome.status}")
+            ended = f"order {order_id} ended {outcome.status}"
+            tally.error("unexpected-state", endpoint, ended, sent_at=sent_at)
             self._report_order(latency, f"ended {outcome.status}")
             return
         tally.sample(

@@ -19,7 +19,8 @@ from reports.sla import exact_percentile
 
 MAX_STORED_CONNECTION_ERRORS = 200  # login and stream errors are counted; only these are kept
 MAX_LEAK_EXAMPLES = 20
-ORDER_ERROR_KINDS = ("http", "timeout", "unexpected-state")
+# every kind that costs an order; all of them are kept, so each failed order has its record
+ORDER_ERROR_KINDS = ("http", "timeout", "unexpected-state", "no-stock")
 _GAUGES = (
     "offered", "completed", "in_flight", "connected", "alive_users", "idle_users",
     "burst_takers", "gate_arrivals",
@@ -73,16 +74,17 @@ class Tally:
         (the durability checks look every one of them up in the databases)."""
         self._checkouts.append({"customer_id": customer_id, "order_id": order_id})
 
-    def error(self, kind: str, endpoint: str, detail: str) -> None:
+    def error(self, kind: str, endpoint: str, detail: str, *, sent_at: float | None = None) -> None:
+        """``sent_at``: for an order's error, when its checkout was sent (the charts place
+        the order there, beside the orders that completed)."""
         self.error_counts[kind] += 1
         if kind not in ORDER_ERROR_KINDS:
             # sign-in and stream trouble repeats per customer and reconnect: keep enough to explain
             if self._kept_connection_errors >= MAX_STORED_CONNECTION_ERRORS:
                 return
             self._kept_connection_errors += 1
-        self._errors.append(
-            {"kind": kind, "endpoint": endpoint, "detail": detail[:300], "at": time.time()}
-        )
+        error = {"kind": kind, "endpoint": endpoint, "detail": detail[:300], "at": time.time()}
+        self._errors.append(error if sent_at is None else error | {"sent_at": sent_at})
 
     def event(self) -> None:
         self.events += 1

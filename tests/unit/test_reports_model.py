@@ -110,7 +110,7 @@ def test_json_that_is_not_an_object_is_refused(tmp_path: Path) -> None:
     assert str(path) in str(refused.value)
 
 
-@pytest.mark.parametrize("version", [2, 0, "1", None])
+@pytest.mark.parametrize("version", [3, 0, "1", "2", None])
 def test_an_unknown_schema_version_is_refused(tmp_path: Path, version: object) -> None:
     payload = payload_of(result(check("recovery")), schema_version=version)
     path = written(tmp_path / "future.json", payload)
@@ -202,3 +202,24 @@ def test_the_gate_refuses_a_bad_result_file(tmp_path: Path) -> None:
 
     with pytest.raises(ResultError, match=re.escape(str(tmp_path / "bad.json"))):
         gate([good, bad])
+
+
+def test_a_version_1_result_still_reads_with_kinds_from_the_check_names(tmp_path: Path) -> None:
+    checks = [check("latency-p90"), check("orders-not-lost"), check("faults-happened")]
+    payload = payload_of(result(*checks), schema_version=1)
+    for entry in payload["checks"]:
+        del entry["kind"]
+    for added in ("orders", "order_latency", "environment"):
+        del payload[added]
+
+    read = read_result(written(tmp_path / "v1.json", payload))
+
+    assert read.schema_version == 1
+    assert [c.kind for c in read.checks] == ["sla", "invariant", "validity"]
+    assert read.orders == []
+
+
+def test_a_check_keeps_the_kind_it_was_given(tmp_path: Path) -> None:
+    given = Check(name="orders-not-lost", passed=True, summary="s", kind="validity")
+    assert given.kind == "validity"
+    assert Check(name="something-new", passed=True, summary="s").kind == "invariant"

@@ -58,7 +58,9 @@ def test_the_shipped_sla_is_p90_5s_p98_10s_and_1_percent_errors() -> None:
     assert shipped.max_error_rate == 0.01
     assert (shipped.max_latency_s, shipped.min_throughput) == (None, None)
     assert shipped.source == str(DEFAULT_SLA_PATH)
-    assert shipped.describe() == "until Confirmed: p90 <= 5 s, p98 <= 10 s, errors <= 1 %"
+    assert shipped.describe() == (
+        "until Confirmed: p90 <= 5 s, p98 <= 10 s, errors <= 1 %, at least 20 orders"
+    )
 
 
 def test_percentiles_are_sorted_and_optional_limits_are_read(tmp_path: Path) -> None:
@@ -188,7 +190,7 @@ def test_nan_or_negative_samples_are_refused() -> None:
 def test_a_healthy_run_passes_with_figures_and_readable_summaries() -> None:
     latencies = [n / 100 for n in range(1, 1235)]  # 0.01 .. 12.34 s
     checks = by_name(evaluate(sla((90, 12), (98, 13)), latencies, failed=0))
-    assert list(checks) == ["latency-p90", "latency-p98", "error-rate"]
+    assert list(checks) == ["latency-p90", "latency-p98", "error-rate", "enough-orders"]
     assert all(check.passed for check in checks.values())
     p90 = checks["latency-p90"]
     assert p90.figures == {
@@ -235,7 +237,13 @@ def test_an_impossible_threshold_fails_and_makes_the_result_fail() -> None:
 def test_error_rate_max_and_throughput_limits() -> None:
     strict = sla((50, 1), max_latency_s=2.0, rate=0.01, min_throughput=10)
     checks = by_name(evaluate(strict, [0.5] * 98 + [2.5], failed=2, completed_per_s=9.5))
-    assert list(checks) == ["latency-p50", "latency-max", "error-rate", "throughput"]
+    assert list(checks) == [
+        "latency-p50",
+        "latency-max",
+        "error-rate",
+        "throughput",
+        "enough-orders",
+    ]
     assert checks["latency-p50"].passed
     assert not checks["latency-max"].passed
     assert not checks["error-rate"].passed
@@ -257,15 +265,17 @@ def test_zero_orders_fail_every_check() -> None:
         "latency-max",
         "error-rate",
         "throughput",
+        "enough-orders",
     ]
     assert not any(check.passed for check in checks)
-    assert all(check.summary.startswith("no order completed") for check in checks)
+    assert all(check.summary.startswith("no order completed") for check in checks[:-1])
+    assert checks[-1].summary == "0 orders measured < the 1 needed"
 
 
 def test_only_failed_orders_fail_latency_with_no_order_completed() -> None:
     checks = by_name(evaluate(sla((90, 5)), [], failed=4))
     assert checks["latency-p90"].summary == "p90: no order completed; all 4 orders failed"
-    assert not any(check.passed for check in checks.values())
+    assert [name for name, check in checks.items() if check.passed] == ["enough-orders"]
 
 
 def test_latency_figures_are_exact_and_rounded_to_milliseconds() -> None:
@@ -282,3 +292,23 @@ def test_latency_figures_are_exact_and_rounded_to_milliseconds() -> None:
     empty = latency_figures([])
     assert empty["count"] == 0
     assert {empty[key] for key in ("p50", "p90", "p98", "p99", "max", "mean")} == {None}
+
+
+def test_too_few_orders_make_the_run_invalid(tmp_path: Path) -> None:
+    path = tmp_path / "sla.toml"
+    path.write_text('completion = "Confirmed"\n[latency]\np90 = 5.0\n[errors]\nrate = 0.01\n'
+                    "[run]\nmin_orders = 20\n")  # fmt: skip
+    checks = by_name(evaluate(load_sla(path), [0.1] * 18, failed=1))
+    enough = checks["enough-orders"]
+    assert (enough.passed, enough.kind) == (False, "validity")
+    assert enough.summary == "19 orders measured < the 20 needed"
+    assert checks["latency-p90"].passed  # the SLA itself holds; the run proves too little
+
+
+@pytest.mark.parametrize("value", ["0", "2.5", "true", '"20"'])
+def test_a_bad_min_orders_is_refused(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "sla.toml"
+    path.write_text('completion = "Confirmed"\n[latency]\np90 = 5.0\n[errors]\nrate = 0.01\n'
+                    f"[run]\nmin_orders = {value}\n")  # fmt: skip
+    with pytest.raises(SlaError, match=r"run\.min_orders: expected a whole number"):
+        load_sla(path)
