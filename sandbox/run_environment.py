@@ -20,7 +20,8 @@ import psycopg
 
 from chaos.target import Target
 from reports.model import Figure
-from sandbox.binaries import PROJECT_ROOT
+from sandbox.binaries import PROJECT_ROOT, TOXIPROXY_VERSION
+from sandbox.work_meter import broker_overview
 
 _TIMEOUT_S = 5.0
 UNKNOWN = "unknown"
@@ -70,18 +71,10 @@ def _git_commit() -> str:
 
 
 def _broker_versions(target: Target) -> tuple[str, str]:
-    try:
-        answer = httpx.get(
-            f"{target.management_url}/api/overview",
-            auth=target.management_auth,
-            timeout=_TIMEOUT_S,
-        )
-        answer.raise_for_status()
-        overview = answer.json()
-    except (httpx.HTTPError, ValueError):
-        return UNKNOWN, UNKNOWN
-    return str(overview.get("rabbitmq_version", UNKNOWN)), str(
-        overview.get("erlang_version", UNKNOWN)
+    overview = broker_overview(target) or {}
+    return (
+        str(overview.get("rabbitmq_version", UNKNOWN)),
+        str(overview.get("erlang_version", UNKNOWN)),
     )
 
 
@@ -100,8 +93,12 @@ def _toxiproxy_version(target: Target) -> str:
         answer.raise_for_status()
     except httpx.HTTPError:
         return UNKNOWN
+    reported = answer.text.strip()
     with contextlib.suppress(ValueError):
         version = answer.json()
         if isinstance(version, dict):
-            return str(version.get("version", UNKNOWN))
-    return answer.text.strip() or UNKNOWN
+            reported = str(version.get("version", ""))
+    # `go install` of a tagged module builds without the version stamp: it says "git".
+    if reported in ("", "git"):
+        return f"{TOXIPROXY_VERSION} (as pinned; the binary says {reported or 'nothing'})"
+    return reported

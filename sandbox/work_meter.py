@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import psycopg
@@ -62,8 +63,8 @@ def snapshot(target: Target, service_urls: list[str]) -> WorkCounts:
     )
 
 
-def broker_totals(target: Target) -> tuple[float | None, float | None]:
-    """Messages published and delivered (get or consume) since the broker started."""
+def broker_overview(target: Target) -> dict[str, Any] | None:
+    """RabbitMQ's management overview (totals, versions), or None when it cannot be read."""
     try:
         answer = httpx.get(
             f"{target.management_url}/api/overview",
@@ -71,9 +72,18 @@ def broker_totals(target: Target) -> tuple[float | None, float | None]:
             timeout=_OVERVIEW_TIMEOUT_S,
         )
         answer.raise_for_status()
-        stats = answer.json().get("message_stats", {})
+        overview = answer.json()
     except (httpx.HTTPError, ValueError):
+        return None
+    return overview if isinstance(overview, dict) else None
+
+
+def broker_totals(target: Target) -> tuple[float | None, float | None]:
+    """Messages published and delivered (get or consume) since the broker started."""
+    overview = broker_overview(target)
+    if overview is None:
         return None, None
+    stats = overview.get("message_stats", {})
     return float(stats.get("publish", 0)), float(stats.get("deliver_get", 0))
 
 

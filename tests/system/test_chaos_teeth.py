@@ -8,6 +8,7 @@ fixed seed; verdicts are read back from the result file and through `sandbox gat
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,13 @@ def test_the_healthy_build_passes(
     assert all(c["state"] == "ready" for c in shared_sandbox.status())
     gate = shared_sandbox.cli("gate", *map(str, tmp_path.glob("*.json")), check=False)
     assert gate.returncode == 0, gate.stdout
+    # The run's reports were written beside its result, one JUnit case per check.
+    [junit] = tmp_path.glob(f"*-{scenario}-seed{SEED}.junit.xml")
+    cases = ElementTree.parse(junit).getroot().iter("testcase")
+    assert [case.get("name") for case in cases] == [
+        f"{check['kind']}/{check['name']}" for check in result["checks"]
+    ]
+    assert len(list(tmp_path.glob(f"*-{scenario}-seed{SEED}.*"))) == 4  # json html xml md
 
 
 @pytest.mark.parametrize(
@@ -77,8 +85,8 @@ def test_each_defect_fails_the_matching_check(
     evidence = [e for c in result["checks"] if c["name"] in caught_by for e in c["evidence"]]
     assert evidence, "a failed check must name the orders or events it caught"
     gate = new_sandbox.cli("gate", *map(str, tmp_path.glob("*.json")), check=False)
-    assert gate.returncode == 1
-    assert "gate failed" in gate.stdout
+    assert gate.returncode == 3, gate.stdout  # the invariant class, however many SLAs broke too
+    assert "gate failed (exit 3: an invariant was violated)" in gate.stdout
 
 
 def test_load_orders_are_checked_too_a_missing_inbox_is_caught_under_load(

@@ -4,6 +4,7 @@ the samples cross-checked against the Orders database and a latency fault made v
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ElementTree
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,19 @@ def test_a_short_run_is_judged_and_every_sample_is_an_order_in_the_database(
     assert "http POST /api/storefront/checkout count" in figures
     gate = shared_sandbox.cli("gate", str(next(tmp_path.glob("*.json"))), check=False)
     assert gate.returncode == code
+    # Its reports lie beside it, rendered from the result: one JUnit case per check, and
+    # the Markdown's first line is the verdict; the orders are the ones the Orders DB holds.
+    [junit] = tmp_path.glob("*-loadtest-12-*.junit.xml")
+    cases = list(ElementTree.parse(junit).getroot().iter("testcase"))
+    assert [case.get("name", "").split("/")[1] for case in cases] == names
+    [markdown] = tmp_path.glob("*-loadtest-12-*.md")
+    verdict = "PASSED" if result["passed"] else "FAILED"
+    assert markdown.read_text().startswith(f"## critter-sandbox: {verdict}")
+    [html] = tmp_path.glob("*-loadtest-12-*.html")
+    assert 'data-chart="latency"' in html.read_text()
+    ok = [point for point in result["orders"] if point["latency_s"] is not None]
+    assert len(ok) == samples
+    assert "unknown" not in (result["environment"]["postgresql"], result["environment"]["rabbitmq"])
 
 
 def test_an_impossible_sla_fails_the_run_and_the_gate(
