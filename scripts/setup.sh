@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything critter-sandbox needs on Debian/Ubuntu, from nothing; safe to re-run.
 #   - Debian packages: PostgreSQL, RabbitMQ (with Erlang), Python venv support, Go if absent,
-#     Chromium (only the report tests use it)
+#     Chromium (only the report tests use it), Prometheus and Alertmanager (--monitoring)
 #   - the Python environment in .venv (the project, editable, with its dev tools)
 #   - the Toxiproxy server, built with `go install` at a pinned version into .tools/bin
 set -euo pipefail
@@ -18,6 +18,9 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || packages+=(python3-venv)
 command -v go >/dev/null 2>&1 || packages+=(golang-go)
 # The report tests open the HTML report in Debian's headless Chromium (through Playwright).
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+# `sandbox up --monitoring` and the alert-rule tests (promtool).
+command -v prometheus >/dev/null 2>&1 || packages+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || packages+=(prometheus-alertmanager)
 if [ "${#packages[@]}" -gt 0 ]; then
     echo "setup: installing Debian packages: ${packages[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
