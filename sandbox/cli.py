@@ -28,8 +28,10 @@ from sandbox.display import StartupView, doctor_table, status_table
 from sandbox.doctor import doctor_ok, install_missing, run_checks
 from sandbox.errors import ConfigError, NotReady, SandboxError
 from sandbox.logs import follow, tail
+from sandbox.monitoring import MonitoringRequest, monitoring_alerts
 from sandbox.ports import DEFAULT_PORT_BASE, MAX_REPLICAS
 from sandbox.state import (
+    DEFAULT_RETENTION,
     DEFECTS,
     StatePaths,
     load_settings,
@@ -101,14 +103,35 @@ def up(
             help="Copies of each service (competing consumers; clients pick a replica's URL)",
         ),
     ] = None,
+    monitoring: Annotated[
+        bool | None,
+        typer.Option(
+            "--monitoring/--no-monitoring",
+            help="Also run Prometheus, Alertmanager and an alert receiver [default: as running]",
+        ),
+    ] = None,
+    retention: Annotated[
+        str, typer.Option("--retention", help="With --monitoring: how long Prometheus keeps data")
+    ] = DEFAULT_RETENTION,
+    alert_window: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--alert-window",
+            help="With --monitoring: ALERT=DURATION replaces that rule's `for:` (repeatable)",
+        ),
+    ] = None,
 ) -> None:
     """Start PostgreSQL, RabbitMQ, Toxiproxy and every service; wait until all are ready."""
     if backend_name != "process":
         raise SandboxError(f"backend {backend_name!r} is not available yet; use --backend process")
+    windows = tuple(chaos_cli.parse_params(alert_window or []).items())
+    if monitoring is None and (windows or retention != DEFAULT_RETENTION):
+        raise ConfigError("--retention and --alert-window need --monitoring")
+    request = None if monitoring is None else MonitoringRequest(monitoring, retention, windows)
     backend = ProcessBackend(_paths(state_dir))
     view = StartupView(err_console)
     with view.shown():
-        result = backend.up(port_base, view.report, tuple(defect or ()), replicas)
+        result = backend.up(port_base, view.report, tuple(defect or ()), replicas, request)
     console.print(status_table(result.components))
     if defect:
         console.print(f"[red]defects switched on: {', '.join(sorted(set(defect)))}[/]")
@@ -320,6 +343,13 @@ def loadtest(
         report_cli.print_written(console, report_cli.write_beside(result, path))
     if not result.passed:
         raise typer.Exit(1)
+
+
+@app.command()
+def alerts(state_dir: StateDirOption = None) -> None:
+    """Alerts the sandbox's Alertmanager delivered (needs `sandbox up --monitoring`)."""
+    for line in monitoring_alerts(ProcessBackend(_paths(state_dir))):
+        console.print(line, markup=False, highlight=False)
 
 
 @app.command()

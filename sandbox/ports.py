@@ -61,6 +61,26 @@ class PortPlan:
     def epmd(self) -> int:
         return self.base + 6
 
+    @property
+    def prometheus(self) -> int:
+        return self.base + 7
+
+    @property
+    def alertmanager(self) -> int:
+        return self.base + 8
+
+    @property
+    def alert_receiver(self) -> int:
+        return self.base + 9
+
+    def monitoring(self) -> dict[str, int]:
+        """Bound only by a sandbox started with ``--monitoring``."""
+        return {
+            "prometheus": self.prometheus,
+            "alertmanager": self.alertmanager,
+            "alert-receiver": self.alert_receiver,
+        }
+
     def service(self, index: int, replica: int = 1) -> int:
         if not 0 <= index < MAX_SERVICES:
             raise ValueError(f"service index {index} outside the plan")

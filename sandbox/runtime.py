@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sandbox import monitoring
 from sandbox.probes import (
     Probe,
     postgres_probe,
@@ -50,8 +51,12 @@ class Runtime:
         return [instance.name for instance in self.instances]
 
     @property
+    def monitoring(self) -> list[str]:
+        return list(monitoring.COMPONENTS) if self.settings.monitoring else []
+
+    @property
     def components(self) -> list[str]:
-        return [*INFRASTRUCTURE, *self.services]
+        return [*INFRASTRUCTURE, *self.services, *self.monitoring]
 
     def probe(self, name: str) -> Probe:
         ports = self.settings.ports
@@ -63,6 +68,8 @@ class Runtime:
             return rabbitmq_probe(ports, self.secrets)
         if name == "toxiproxy":
             return toxiproxy_probe(ports, {link.name for link in self.links})
+        if name in monitoring.COMPONENTS:
+            return monitoring.probe_of(name, ports)
         return service_probe(self.port(name))
 
     def port(self, name: str) -> int:
@@ -75,6 +82,8 @@ class Runtime:
         }
         if name in fixed:
             return fixed[name]
+        if name in monitoring.COMPONENTS:
+            return monitoring.ports_of(ports)[name]
         instance = next((i for i in self.instances if i.name == name), None)
         if instance is None:
             raise KeyError(f"no component named {name!r}")
@@ -88,16 +97,24 @@ class Runtime:
             "rabbitmq": f"http://127.0.0.1:{ports.rabbitmq_management}/",
             "toxiproxy": f"http://127.0.0.1:{ports.toxiproxy_api}/proxies",
         }
+        if name in monitoring.COMPONENTS:
+            return monitoring.url_of(name, ports)
         return urls.get(name, f"http://127.0.0.1:{self.port(name)}/docs")
 
     def deadline(self, name: str) -> float:
+        if name in monitoring.COMPONENTS:
+            return monitoring.READY_DEADLINE_S
         return READY_DEADLINE_S.get(name, SERVICE_READY_DEADLINE_S)
 
     def depends_on(self, name: str) -> tuple[str, ...]:
         if name in INFRASTRUCTURE:
             return DEPENDS_ON.get(name, ())
+        if name in monitoring.COMPONENTS:
+            # After every service, so the first scrapes find them ready.
+            return (*monitoring.DEPENDS_ON.get(name, ()), *self.services)
         return SERVICE_DEPENDS_ON
 
     def all_ports(self) -> dict[str, int]:
         """Every port this sandbox will bind, for the busy-port check before a start."""
-        return planned_ports(self.settings.ports, self.settings.replicas)
+        settings = self.settings
+        return planned_ports(settings.ports, settings.replicas, monitoring=settings.monitoring)

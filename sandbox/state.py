@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ STATE_DIR_ENV = "SANDBOX_STATE_DIR"
 # Deliberate flaws the services can switch on, only to prove the harness catches them.
 DEFECTS = ("transient-broker", "global-sse", "no-inbox", "no-outbox")
 DEFAULT_STATE_DIR = ".sandbox"
+DEFAULT_RETENTION = "1d"
+_DURATION = re.compile(r"[0-9]+(ms|s|m|h|d|w|y)")
 # AF_UNIX socket paths are limited to 107 bytes on Linux.
 MAX_SOCKET_PATH = 107
 
@@ -102,6 +105,9 @@ class SandboxSettings:
     node_name: str
     defects: tuple[str, ...] = ()
     replicas: int = 1
+    monitoring: bool = False  # Prometheus, Alertmanager and the alert receiver too
+    retention: str = DEFAULT_RETENTION  # how long Prometheus keeps its samples
+    alert_windows: tuple[tuple[str, str], ...] = ()  # (alert, `for:` window) overrides
 
     @property
     def ports(self) -> PortPlan:
@@ -129,20 +135,33 @@ def load_settings(paths: StatePaths) -> SandboxSettings | None:
             node_name=str(data["node_name"]),
             defects=tuple(str(d) for d in data.get("defects", ())),
             replicas=int(data.get("replicas", 1)),
+            monitoring=bool(data.get("monitoring", False)),
+            retention=str(data.get("retention", DEFAULT_RETENTION)),
+            alert_windows=tuple((str(a), str(w)) for a, w in data.get("alert_windows", ())),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"unreadable sandbox settings in {paths.settings_file}: {exc}") from exc
 
 
 def settings_for_up(
-    paths: StatePaths, port_base: int | None, defects: tuple[str, ...] = (), replicas: int = 1
+    paths: StatePaths,
+    port_base: int | None,
+    defects: tuple[str, ...] = (),
+    replicas: int = 1,
+    monitoring: bool = False,
+    retention: str = DEFAULT_RETENTION,
+    alert_windows: tuple[tuple[str, str], ...] = (),
 ) -> SandboxSettings:
     """Settings for ``up``: the stored ones, or new ones on first run.
 
     An explicit ``--port-base`` may move a stopped sandbox; it is stored for later commands.
-    Defects and replicas are not sticky: each ``up`` of a stopped sandbox runs with exactly
-    those given.
+    Defects, replicas and monitoring are not sticky: each ``up`` of a stopped sandbox runs
+    with exactly those given.
     """
+    if not _DURATION.fullmatch(retention):
+        raise ConfigError(f"--retention wants a duration such as 12h or 7d, got {retention!r}")
+    if (retention != DEFAULT_RETENTION or alert_windows) and not monitoring:
+        raise ConfigError("--retention and --alert-window need --monitoring")
     unknown = sorted(set(defects) - set(DEFECTS))
     if unknown:
         raise ConfigError(f"unknown defect {unknown[0]!r}; known: {', '.join(DEFECTS)}")
@@ -158,7 +177,13 @@ def settings_for_up(
         raise ConfigError(str(exc)) from exc
     node = stored.node_name if stored else f"critter-{secrets.token_hex(4)}@localhost"
     return SandboxSettings(
-        port_base=base, node_name=node, defects=tuple(sorted(set(defects))), replicas=replicas
+        port_base=base,
+        node_name=node,
+        defects=tuple(sorted(set(defects))),
+        replicas=replicas,
+        monitoring=monitoring,
+        retention=retention,
+        alert_windows=alert_windows,
     )
 
 

@@ -77,10 +77,15 @@ def toxiproxy_config(links: list[Link]) -> str:
 
 
 def planned_ports(
-    ports: PortPlan, replicas: int = 1, services: tuple[ServiceSpec, ...] = SERVICES
+    ports: PortPlan,
+    replicas: int = 1,
+    services: tuple[ServiceSpec, ...] = SERVICES,
+    monitoring: bool = False,
 ) -> dict[str, int]:
     """Every port a sandbox binds, named by owner, for busy-port checks."""
     planned = dict(ports.infrastructure())
+    if monitoring:
+        planned.update(ports.monitoring())
     planned.update(
         {
             instance.name: ports.service(instance.index, instance.replica)

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import psutil
 
-from sandbox import bootstrap
+from sandbox import bootstrap, monitoring
 from sandbox.binaries import require_binaries
 from sandbox.components import build_programs
 from sandbox.errors import ConfigError, NotRunning
+from sandbox.monitoring import MonitoringRequest
 from sandbox.ports import require_free
 from sandbox.runtime import INFRASTRUCTURE, Runtime
 from sandbox.secrets_store import write_private
@@ -83,15 +84,25 @@ class ProcessBackend:
         report: Reporter,
         defects: tuple[str, ...] = (),
         replicas: int | None = None,
+        monitoring: MonitoringRequest | None = None,
     ) -> UpResult:
         with state_lock(self.paths):
             running = self.supervisor.is_running()
             stored = load_settings(self.paths)
-            wanted = settings_for_up(self.paths, port_base, defects, replicas or 1)
+            wanted = settings_for_up(
+                self.paths, port_base, defects, replicas or 1,
+                *(monitoring.as_settings() if monitoring else ()),
+            )  # fmt: skip
             if running and stored:
                 _refuse_changes_while_running(
                     stored, wanted, port_base is not None, replicas is not None
                 )
+                if monitoring is not None and monitoring.wanted != stored.monitoring:
+                    raise ConfigError(
+                        "this sandbox is running "
+                        + ("with" if stored.monitoring else "without")
+                        + " --monitoring; run `sandbox down` to change that"
+                    )
             settings = stored if (running and stored) else wanted
             runtime = Runtime.load(self.paths, settings)
             if not running:
@@ -127,6 +138,9 @@ class ProcessBackend:
         programs = build_programs(
             paths, runtime.settings, bins, runtime.secrets, runtime.links, defects
         )
+        if runtime.settings.monitoring:
+            programs += monitoring.programs(paths, runtime.settings)
+            monitoring.write_files(paths, runtime.settings)
         write_private(paths.supervisor_conf, render(programs, paths))
         self.supervisor.launch()
 
@@ -184,6 +198,7 @@ class ProcessBackend:
                 reason = runtime.probe(name)()
                 state, detail = ("ready", "") if reason is None else ("not ready", reason)
             kind = "infrastructure" if name in INFRASTRUCTURE else "service"
+            kind = "monitoring" if name in monitoring.COMPONENTS else kind
             result.append(
                 ComponentStatus(
                     name, kind, pid, runtime.port(name), runtime.url(name), state, detail
