@@ -7,6 +7,10 @@ then the database and broker connect in background tasks, so the process
 serves ``/health/live`` immediately and turns ready once both are usable. On
 shutdown they are closed in reverse order.
 
+``/metrics`` first refreshes the dependency gauges, the outbox backlog and the
+service's ``scrape_gauges``; broker and outbox-listener reconnects are counted in
+``service_reconnects_total``.
+
 With ``messaging=``, its outbox/inbox tables are migrated before the service's
 own plan (separate version namespace), its exchanges and queues are declared on
 the first broker connection, its relay and consumer start with the lifespan and
@@ -31,6 +35,7 @@ from services.kernel.metrics import MetricsMiddleware, ServiceMetrics, metrics_r
 from services.kernel.migrations import MigrationPlan
 from services.kernel.problems import install_problem_handlers
 from services.kernel.runtime import ServiceRuntime, runtime_of
+from services.kernel.scrape_gauges import ScrapedGauges
 from services.kernel.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -47,6 +52,7 @@ def build_app(
     description: str = "",
     version: str = "0.1.0",
     messaging: Messaging | None = None,
+    scrape_gauges: Sequence[ScrapedGauges] = (),
 ) -> FastAPI:
     """Build the app of one service.
 
@@ -55,13 +61,18 @@ def build_app(
     on the first broker connection (e.g. declaring exchanges). A failing step
     is retried with the connection, and the dependency stays "not ready" meanwhile.
     ``messaging`` is wired as the module docstring says, with the settings' defects.
+    ``scrape_gauges`` are refreshed before every scrape (see ``services.kernel.scrape_gauges``).
     """
     configure_logging(settings.service_name, settings.log_level)
     metrics = ServiceMetrics()
     database_setup: list[DatabaseSetup] = []
     broker_setup: list[BrokerSetup] = []
     if messaging is not None:
-        messaging.configure(defects=settings.sandbox_defects, registry=metrics.registry)
+        messaging.configure(
+            defects=settings.sandbox_defects,
+            registry=metrics.registry,
+            on_database_reconnect=lambda: metrics.reconnected("database"),
+        )
         database_setup.append(messaging.migrations.apply)
         broker_setup.append(messaging.declare_topology)
     if migrations is not None:
@@ -84,6 +95,7 @@ def build_app(
                 connection_name=settings.service_name,
                 options=BrokerOptions.from_settings(settings),
                 setup=broker_setup,
+                on_reconnect=lambda: metrics.reconnected("broker"),
             )
             resources.push_async_callback(broker.close)
             app.state.runtime = ServiceRuntime(
@@ -92,6 +104,7 @@ def build_app(
                 database=database,
                 broker=broker,
                 optional_messaging=messaging,
+                scrape_gauges=tuple(scrape_gauges),
             )
             database.start()
             broker.start()

@@ -9,7 +9,8 @@ Life cycle (driven by ``build_app``'s lifespan):
 2. From then on aio-pika itself reconnects after a broker restart or a cut
    link (every ``reconnect_interval_s``) and re-declares what robust channels
    declared. ``is_connected()`` follows the connection's ``connected`` event, so
-   readiness turns 503 while the link is down and 200 again once restored.
+   readiness turns 503 while the link is down and 200 again once restored; each
+   restoration calls ``on_reconnect`` (the ``service_reconnects_total`` counter).
    A silently dropped link is noticed by the AMQP heartbeat (``heartbeat_s``).
 3. ``close()`` stops connecting and closes the connection.
 
@@ -72,6 +73,7 @@ class Broker:
         options: BrokerOptions | None = None,
         setup: Sequence[BrokerSetup] = (),
         backoff: Backoff | None = None,
+        on_reconnect: Callable[[], None] | None = None,
     ) -> None:
         self._options = options or BrokerOptions()
         parsed = URL(url)
@@ -81,6 +83,7 @@ class Broker:
         self._connection_name = connection_name
         self._setup = tuple(setup)
         self._backoff = backoff or Backoff()
+        self._on_reconnect = on_reconnect
         self._connection: AbstractRobustConnection | None = None
         self._attempt: AbstractRobustConnection | None = None  # the one being opened
         self._link_up = False  # only to log transitions, not every failed reconnect attempt
@@ -175,8 +178,11 @@ class Broker:
         self._link_up = False
 
     def _on_link_restored(self, _sender: AbstractRobustConnection | None) -> None:
+        # aio-pika calls this after every recovery, never for the first connect.
         self._link_up = True
         log.info("broker connection restored")
+        if self._on_reconnect is not None:
+            self._on_reconnect()
 
 
 async def declare_durable_exchange(

@@ -7,6 +7,11 @@ apps in one test process never collide. Exposed series:
 * ``http_request_duration_seconds{method,route,status}`` (histogram)
 * ``service_dependency_up{dependency="database"|"broker"}`` (gauge, 1 or 0),
   refreshed by every readiness check and right before every scrape
+* ``service_reconnects_total{dependency="database"|"broker"}`` (counter): links
+  re-established after they were lost (never the first connect). ``broker`` counts
+  the AMQP connection's recoveries; ``database`` counts the re-opened dedicated
+  ``LISTEN`` connections (the outbox relay's, the Storefront's notification listener),
+  since the asyncpg pool replaces broken connections silently
 * the standard ``process_*``, ``python_gc_*`` and ``python_info`` series
 
 ``route`` is the route *template* (``/api/products/{sku}``), never the raw path,
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import (
@@ -34,6 +40,9 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNMATCHED_ROUTE = "<unmatched>"
+
+Dependency = Literal["database", "broker"]
+_DEPENDENCIES: tuple[Dependency, ...] = ("database", "broker")
 
 
 class ServiceMetrics:
@@ -65,8 +74,15 @@ class ServiceMetrics:
             ["dependency"],
             registry=self.registry,
         )
-        for dependency in ("database", "broker"):
+        self._reconnects = Counter(
+            "service_reconnects_total",
+            "Connections to a dependency re-established after they were lost.",
+            ["dependency"],
+            registry=self.registry,
+        )
+        for dependency in _DEPENDENCIES:
             self._dependency_up.labels(dependency=dependency).set(0)
+            self._reconnects.labels(dependency=dependency)  # exported as 0 from the start
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         labels = {"method": method, "route": route, "status": str(status)}
@@ -75,6 +91,10 @@ class ServiceMetrics:
 
     def set_dependency_up(self, dependency: str, up: bool) -> None:
         self._dependency_up.labels(dependency=dependency).set(1 if up else 0)
+
+    def reconnected(self, dependency: Dependency) -> None:
+        """Count one link to ``dependency`` re-established after it was lost."""
+        self._reconnects.labels(dependency=dependency).inc()
 
     def render(self) -> bytes:
         """The registry in the Prometheus text exposition format."""

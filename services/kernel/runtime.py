@@ -22,6 +22,7 @@ from services.kernel.errors import DependencyUnavailable
 from services.kernel.logs import describe_error
 from services.kernel.messaging import Messaging
 from services.kernel.metrics import ServiceMetrics
+from services.kernel.scrape_gauges import ScrapedGauges
 from services.kernel.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class ServiceRuntime:
     database: Database
     broker: Broker
     optional_messaging: Messaging | None = None
+    scrape_gauges: tuple[ScrapedGauges, ...] = ()
     check_timeout_s: float = 1.5
 
     @property
@@ -75,14 +77,17 @@ class ServiceRuntime:
         return checks
 
     async def refresh_gauges(self) -> None:
-        """Before a scrape: dependency gauges, and the outbox depth if it can be read."""
+        """Before a scrape: dependency gauges, the outbox backlog if it can be read, and
+        the service's own ``scrape_gauges``."""
         await self.check_dependencies()
         if self.optional_messaging is not None and self.database.is_ready():
             try:
                 async with asyncio.timeout(self.check_timeout_s):
-                    await self.optional_messaging.outbox_depth()
+                    await self.optional_messaging.outbox_backlog()
             except Exception as exc:  # a scrape must not fail because one gauge is stale
-                log.debug("outbox depth not refreshed: %s", describe_error(exc))
+                log.debug("outbox backlog not refreshed: %s", describe_error(exc))
+        for gauges in self.scrape_gauges:
+            await gauges.refresh(self.database, self.check_timeout_s)
 
 
 async def check_dependencies(probes: Sequence[DependencyProbe], timeout_s: float) -> dict[str, str]:

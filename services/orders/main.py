@@ -33,6 +33,7 @@ from services.orders.deps import OrdersWiring
 from services.orders.handlers import OrderHandlers
 from services.orders.identity import AddressBook, IdentityAddressBook
 from services.orders.metrics import OrdersMetrics
+from services.orders.saga_census import saga_census_gauges
 from services.orders.schema import MIGRATIONS
 from services.orders.settings import OrdersSettings, load_orders_settings
 from services.orders.timeouts import SagaDeadlineWatch
@@ -69,6 +70,7 @@ def build_orders_app(
         routers=[checkout_api.router, orders_api.router],
         migrations=MIGRATIONS,
         messaging=messaging,
+        scrape_gauges=[saga_census_gauges(metrics, orders_settings.saga_timeout)],
     )
     app.state.orders = OrdersWiring(publish=messaging.publish, now=now, new_order_id=new_order_id)
     kernel_lifespan = app.router.lifespan_context

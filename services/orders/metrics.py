@@ -3,7 +3,11 @@
 * ``orders_saga_timeouts_total``: orders cancelled because their saga deadline passed;
 * ``orders_cancelled_total{reason}``: cancellations by reason (out of stock, payment
   declined, timeout);
-* ``orders_saga_duration_seconds``: from placement to Confirmed.
+* ``orders_saga_duration_seconds``: from placement to Confirmed;
+* ``orders_sagas{state}``: orders by status (every status, 0 when none), and
+  ``orders_sagas_stuck``: orders short of Confirmed past the saga timeout; both read
+  from the database before each scrape (``services.orders.saga_census``), keeping their
+  last values while it is unreachable (``orders_sagas`` is absent until the first read).
 
 The collectors are created unregistered when the app is built and registered on the
 kernel's registry when its lifespan starts (``register``), so ``/metrics`` shows them.
@@ -11,7 +15,9 @@ kernel's registry when its lifespan starts (``register``), so ``/metrics`` shows
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from collections.abc import Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.orders.order import Order, OrderStatus
 from services.orders.saga import Transition
@@ -35,10 +41,31 @@ class OrdersMetrics:
             buckets=_DURATION_BUCKETS,
             registry=None,
         )
+        self.sagas = Gauge(
+            "orders_sagas", "Orders by saga status (at the last scrape).", ["state"], registry=None
+        )
+        self.sagas_stuck = Gauge(
+            "orders_sagas_stuck",
+            "Orders neither confirmed nor cancelled although the saga timeout has passed.",
+            registry=None,
+        )
 
     def register(self, registry: CollectorRegistry) -> None:
-        for collector in (self.saga_timeouts, self.cancelled, self.saga_duration):
+        collectors = (
+            self.saga_timeouts,
+            self.cancelled,
+            self.saga_duration,
+            self.sagas,
+            self.sagas_stuck,
+        )
+        for collector in collectors:
             registry.register(collector)
+
+    def record_census(self, by_status: Mapping[OrderStatus, int], stuck: int) -> None:
+        """Set ``orders_sagas`` for every status (0 when absent) and ``orders_sagas_stuck``."""
+        for status in OrderStatus:
+            self.sagas.labels(state=status.value).set(by_status.get(status, 0))
+        self.sagas_stuck.set(stuck)
 
     def observe(self, before: Order, transition: Transition) -> None:
         """Count what one saga step did to an order."""

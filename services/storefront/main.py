@@ -127,7 +127,10 @@ def build_storefront_app(
                 metrics=metrics,
             )
             listener = NotificationListener(
-                lambda: _listen_connection(settings), hub, metrics=metrics
+                lambda: _listen_connection(settings),
+                hub,
+                metrics=metrics,
+                on_reconnect=lambda: runtime.metrics.reconnected("database"),
             )
             stop = asyncio.Event()
             retention = timedelta(hours=storefront.retention_hours)

@@ -4,7 +4,8 @@
 * ``storefront_sse_events_sent_total``: events written to streams (a broadcast to two
   streams counts two);
 * ``storefront_sse_listener_up``: 1 while the ``LISTEN storefront_events`` connection
-  is open;
+  is open (its reconnects count in the kernel's
+  ``service_reconnects_total{dependency="database"}``);
 * ``storefront_notifications_stored_total{type}``: notifications stored by this
   process's message handlers;
 * ``storefront_upstream_calls_total{upstream,outcome}``: calls to other services, by

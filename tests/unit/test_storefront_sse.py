@@ -459,11 +459,19 @@ def test_the_listener_feeds_the_hub_and_catches_streams_up_after_every_reconnect
             opened.append(FakeListenConnection())
             return opened[-1]
 
+        reconnects: list[int] = []
         backoff = Backoff(initial_s=0.01, cap_s=0.01)
-        listener = NotificationListener(connect, hub, ping_interval_s=0.01, backoff=backoff)
+        listener = NotificationListener(
+            connect,
+            hub,
+            on_reconnect=lambda: reconnects.append(len(opened)),
+            ping_interval_s=0.01,
+            backoff=backoff,
+        )
         stop = asyncio.Event()
         task = asyncio.create_task(listener.run(stop))
         await listener.listening.wait()
+        assert reconnects == []  # the first connect is not a reconnect
         assert stream.catch_up  # whatever was announced before LISTEN is read from the table
         stream.catch_up = False
         item = notification(1, ALICE)
@@ -478,6 +486,7 @@ def test_the_listener_feeds_the_hub_and_catches_streams_up_after_every_reconnect
             await asyncio.sleep(0.01)
         assert opened[0].closed
         assert stream.catch_up  # announcements of the gap are read from the table
+        assert reconnects == [2]  # the failed attempt in between is not counted
         stop.set()
         await task
         assert opened[1].closed

@@ -123,6 +123,8 @@ class InboxConsumer:
                     await channel.close()
 
     async def _on_delivery(self, incoming: AbstractIncomingMessage) -> None:
+        if incoming.redelivered:  # counted on arrival: the inbox may still skip it
+            self._metrics.count(self._metrics.redelivered, incoming.type)
         task = asyncio.current_task()
         if task is not None:
             self._in_flight.add(task)

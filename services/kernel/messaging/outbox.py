@@ -16,8 +16,9 @@ commit, or a batch only partly confirmed, publishes rows again later (same
 Several replicas may relay at once: SKIP LOCKED gives each a disjoint batch.
 
 It wakes on a notification (LISTEN on a dedicated connection, not a pooled one,
-re-established after it drops), and also every ``poll_interval_s`` to pick up
-rows whose notification was missed while the listener was reconnecting.
+re-established after it drops, which calls ``on_reconnect``), and also every
+``poll_interval_s`` to pick up rows whose notification was missed while the
+listener was reconnecting.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -37,9 +39,9 @@ from services.kernel.messaging.handlers import MessagingError
 from services.kernel.messaging.options import MessagingOptions
 from services.kernel.messaging.publisher import Publisher
 from services.kernel.messaging.schema import (
-    COUNT_OUTBOX,
     INSERT_OUTBOX,
     NOTIFY_CHANNEL,
+    OUTBOX_BACKLOG,
     TAKE_BATCH,
 )
 from services.kernel.retry import wait_for_event
@@ -65,10 +67,19 @@ async def write_outbox(connection: Any, envelope: Envelope) -> None:
     )
 
 
-async def outbox_depth(pool: Any) -> int:
-    """Rows waiting in the outbox."""
+@dataclass(frozen=True)
+class OutboxBacklog:
+    """Rows waiting in the outbox, and how long the oldest has waited (0 when empty)."""
+
+    depth: int
+    oldest_age_s: float
+
+
+async def outbox_backlog(pool: Any) -> OutboxBacklog:
+    """Read the backlog in one query."""
     async with pool.acquire() as connection:
-        return int(await connection.fetchval(COUNT_OUTBOX))
+        row = await connection.fetchrow(OUTBOX_BACKLOG)
+    return OutboxBacklog(depth=int(row["depth"]), oldest_age_s=float(row["oldest_age_s"]))
 
 
 class OutboxRelay:
@@ -82,12 +93,14 @@ class OutboxRelay:
         pool: Callable[[], Any],
         publisher: Publisher,
         options: MessagingOptions,
+        on_reconnect: Callable[[], None] | None = None,
     ) -> None:
         self._service = service
         self._dsn = dsn
         self._pool = pool
         self._publisher = publisher
         self._options = options
+        self._on_reconnect = on_reconnect
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task[None] | None = None
@@ -173,6 +186,7 @@ class OutboxRelay:
 
     async def _listen(self) -> None:
         delays = self._options.backoff.delays()
+        connected_before = False
         while not self._stop.is_set():
             try:
                 connection = await asyncpg.connect(
@@ -184,6 +198,9 @@ class OutboxRelay:
                 log.debug("outbox listener cannot connect: %s", describe_error(exc))
                 await wait_for_event(self._stop, next(delays))
                 continue
+            if connected_before and self._on_reconnect is not None:
+                self._on_reconnect()
+            connected_before = True
             delays = self._options.backoff.delays()
             try:
                 await self._listen_on(connection)

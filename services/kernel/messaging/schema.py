@@ -64,7 +64,14 @@ DELETE FROM outbox WHERE id IN (
 RETURNING id, message_id, routing_key, type, body, created_at
 """
 
-COUNT_OUTBOX = "SELECT count(*) FROM outbox"
+# Both outbox gauges in one scan. ``now()`` is the database's clock, ``created_at`` the
+# writer's (``Envelope.wrap``): ``greatest`` clamps a small skew to 0, and, as it skips
+# NULLs, also turns the empty table's ``min`` into 0.
+OUTBOX_BACKLOG = """
+SELECT count(*) AS depth,
+       greatest(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_age_s
+FROM outbox
+"""
 
 INSERT_INBOX = "INSERT INTO inbox (message_id, type) VALUES ($1, $2) ON CONFLICT DO NOTHING"
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aio_pika.abc import AbstractRobustConnection
@@ -35,7 +35,12 @@ from services.kernel.messaging.handlers import AnySubscription, ConsumerUnavaila
 from services.kernel.messaging.inbox import Inbox
 from services.kernel.messaging.metrics import MessagingMetrics
 from services.kernel.messaging.options import Defects, MessagingOptions
-from services.kernel.messaging.outbox import OutboxRelay, outbox_depth, write_outbox
+from services.kernel.messaging.outbox import (
+    OutboxBacklog,
+    OutboxRelay,
+    outbox_backlog,
+    write_outbox,
+)
 from services.kernel.messaging.publisher import Publisher
 from services.kernel.messaging.schema import MESSAGING_MIGRATIONS
 from services.kernel.messaging.topology import Topology, routing_keys_of
@@ -70,6 +75,7 @@ class Messaging:
         self.options = options or MessagingOptions()
         self.defects = Defects()
         self.metrics = MessagingMetrics()
+        self._on_database_reconnect: Callable[[], None] | None = None
         self._database: Database | None = None
         self._publisher: Publisher | None = None
         self._relay: OutboxRelay | None = None
@@ -88,14 +94,20 @@ class Messaging:
         )
 
     def configure(
-        self, *, defects: Iterable[str] = (), registry: CollectorRegistry | None = None
+        self,
+        *,
+        defects: Iterable[str] = (),
+        registry: CollectorRegistry | None = None,
+        on_database_reconnect: Callable[[], None] | None = None,
     ) -> None:
-        """Switch on the named defects and register the metrics on ``registry``.
+        """Switch on the named defects and register the metrics on ``registry``;
+        ``on_database_reconnect`` is called whenever the relay's listener reconnects.
 
         Call before ``start`` (``build_app`` does, with the settings' defects and the
-        service's registry).
+        service's metrics).
         """
         self.defects = Defects.from_names(defects)
+        self._on_database_reconnect = on_database_reconnect
         quiet_channel_reopen_errors()
         if registry is not None:
             self.metrics = MessagingMetrics(registry)
@@ -165,13 +177,13 @@ class Messaging:
             raise ConsumerUnavailable(self._last_error)
         await self._consumer.probe()
 
-    async def outbox_depth(self) -> int:
-        """Rows waiting in the outbox (also sets the ``messaging_outbox_depth`` gauge)."""
+    async def outbox_backlog(self) -> OutboxBacklog:
+        """Rows waiting in the outbox and the age of the oldest (also sets their gauges)."""
         if self._database is None:
             raise MessagingError("messaging has not been started")
-        depth = await outbox_depth(self._database.pool)
-        self.metrics.outbox_depth.set(depth)
-        return depth
+        backlog = await outbox_backlog(self._database.pool)
+        self.metrics.set_outbox_backlog(backlog.depth, backlog.oldest_age_s)
+        return backlog
 
     async def _run(self, database: Database, broker: Broker, database_url: str) -> None:
         while not (database.is_ready() and broker.is_connected()):
@@ -229,6 +241,7 @@ class Messaging:
             pool=lambda: database.pool,
             publisher=publisher,
             options=self.options,
+            on_reconnect=self._on_database_reconnect,
         )
         relay.start()
         self._publisher, self._consumer, self._relay = publisher, consumer, relay

@@ -11,7 +11,8 @@ A notification sent while this connection is down is never delivered to it. So e
 time the connection is (re)established, after ``LISTEN`` is in place, every open
 stream is told to catch up from the database (``Hub.catch_up_all``). A cut that
 PostgreSQL never reports (a dead network path) is found by a ``SELECT 1`` every
-``ping_interval_s``; the connection is then dropped and opened again with back-off.
+``ping_interval_s``; the connection is then dropped and opened again with back-off,
+and every such reconnect (not the first connect) calls ``on_reconnect``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class NotificationListener:
         hub: Hub,
         *,
         metrics: StorefrontMetrics | None = None,
+        on_reconnect: Callable[[], None] | None = None,
         ping_interval_s: float = 5.0,
         ping_timeout_s: float = 2.0,
         backoff: Backoff | None = None,
@@ -58,6 +60,8 @@ class NotificationListener:
         self._connect = connect
         self._hub = hub
         self._metrics = metrics or StorefrontMetrics()
+        self._on_reconnect = on_reconnect
+        self._connected_before = False
         self._ping_interval_s = ping_interval_s
         self._ping_timeout_s = ping_timeout_s
         self._backoff = backoff or Backoff(initial_s=0.2, cap_s=2.0)
@@ -82,6 +86,9 @@ class NotificationListener:
 
     async def _listen_once(self, stop: asyncio.Event) -> None:
         connection = await self._connect()
+        if self._connected_before and self._on_reconnect is not None:
+            self._on_reconnect()
+        self._connected_before = True
         lost = asyncio.Event()
         try:
             connection.add_termination_listener(lambda _conn: lost.set())
