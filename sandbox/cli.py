@@ -349,7 +349,7 @@ def loadtest(
 def alerts(state_dir: StateDirOption = None) -> None:
     """Alerts the sandbox's Alertmanager delivered (needs `sandbox up --monitoring`)."""
     for line in monitoring_alerts(ProcessBackend(_paths(state_dir))):
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
