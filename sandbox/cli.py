@@ -27,6 +27,7 @@ from sandbox.demo import run_demo
 from sandbox.display import StartupView, doctor_table, status_table
 from sandbox.doctor import doctor_ok, install_missing, run_checks
 from sandbox.errors import ConfigError, NotReady, SandboxError
+from sandbox.live_view import watch_live
 from sandbox.logs import follow, tail
 from sandbox.monitoring import MonitoringRequest, monitoring_alerts
 from sandbox.ports import DEFAULT_PORT_BASE, MAX_REPLICAS
@@ -161,8 +162,21 @@ def down(
 def status(
     state_dir: StateDirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    watch: Annotated[
+        bool,
+        typer.Option("--watch", help="Live queue, dead-letter, outbox, saga and SSE figures"),
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.5, help="With --watch: seconds between refreshes")
+    ] = 2.0,
+    iterations: Annotated[
+        int, typer.Option("--iterations", min=0, help="With --watch: stop after N (0: Ctrl-C)")
+    ] = 0,
 ) -> None:
-    """Show each component: pid, port, URL and readiness."""
+    """Show each component: pid, port, URL and readiness (and, with --watch, live figures)."""
+    if watch:
+        watch_live(ProcessBackend(_paths(state_dir)), console, interval, iterations)
+        return
     components = ProcessBackend(_paths(state_dir)).status()
     if as_json:
         console.print_json(json.dumps([asdict(c) for c in components]))

@@ -92,6 +92,11 @@ def test_a_poison_message_fires_the_dead_letter_alert_into_the_receiver(
             for a in alerts
         )
 
+    watched = new_sandbox.cli("status", "--watch", "--iterations", "1", COLUMNS="200").stdout
+    dead_letters = next(line for line in watched.splitlines() if "orders.dead-letter" in line)
+    assert dead_letters.split("│")[2].strip() == "1", watched  # its depth, from RabbitMQ
+    assert "stuck sagas" in watched
+
     wait_for(alerted, 120, "DeadLetterQueueNotEmpty to reach the sandbox's receiver")
     listed = new_sandbox.cli("alerts").stdout
     assert "DeadLetterQueueNotEmpty: orders.dead-letter holds 1 dead-lettered messages" in listed
