@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from html import escape
 
 from reports.figures_format import format_duration, measured_against_limit
@@ -228,13 +227,8 @@ def _seconds(value: float | None) -> str:
 
 
 def _duration(result: RunResult) -> str:
-    try:
-        seconds = (
-            datetime.fromisoformat(result.finished_at) - datetime.fromisoformat(result.started_at)
-        ).total_seconds()
-    except ValueError:
-        return "-"
-    return format_duration(seconds)
+    seconds = result.duration_s
+    return "-" if seconds is None else format_duration(seconds)
 
 
 def _plural(count: int, noun: str) -> str:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 
 from reports.figures_format import describe_measurement, format_duration
-from reports.model import Check, Figure, RunResult
+from reports.model import Check, Figure, RunResult, parse_instant
 
 # Everything outside XML 1.0's Char production.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -40,14 +39,6 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def run_duration_s(run: RunResult) -> float:
-    """Seconds from the run's start to its end; 0 when either time cannot be read."""
-    started, finished = _instant(run.started_at), _instant(run.finished_at)
-    if started is None or finished is None:
-        return 0.0
-    return max(0.0, (finished - started).total_seconds())
-
-
 def _suite(file_name: str, run: RunResult) -> ET.Element:
     cases = [_case(run, check) for check in run.checks]
     if not cases:  # a run without checks proves nothing; the gate fails it, so must CI
@@ -64,8 +55,8 @@ def _suite(file_name: str, run: RunResult) -> ET.Element:
     _set(suite, "failures", sum(1 for case in cases if case.find("failure") is not None))
     _set(suite, "errors", 0)
     _set(suite, "skipped", 0)
-    _set(suite, "time", f"{run_duration_s(run):.3f}")
-    started = _instant(run.started_at)
+    _set(suite, "time", f"{run.duration_s or 0.0:.3f}")
+    started = parse_instant(run.started_at)
     if started is not None:  # JUnit's schema wants a local time without an offset: UTC here
         _set(suite, "timestamp", started.replace(tzinfo=None, microsecond=0).isoformat())
     hostname = next((run.environment[k] for k in _HOSTNAME_KEYS if run.environment.get(k)), None)
@@ -144,11 +135,3 @@ def _fault_lines(run: RunResult) -> Iterable[str]:
 
 def _set(element: ET.Element, name: str, value: object) -> None:
     element.set(name, xml_safe(str(value)))
-
-
-def _instant(text: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -10,6 +10,7 @@ reads, with its kinds derived from the check names and no points.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -95,6 +96,14 @@ class RunResult(_Frozen):
     environment: dict[str, Figure] = Field(default_factory=dict)  # machine, versions, command
 
     @property
+    def duration_s(self) -> float | None:
+        """Seconds from the run's start to its end; None when either time cannot be read."""
+        started, finished = parse_instant(self.started_at), parse_instant(self.finished_at)
+        if started is None or finished is None:
+            return None
+        return max(0.0, (finished - started).total_seconds())
+
+    @property
     def passed(self) -> bool:
         return bool(self.checks) and all(check.passed for check in self.checks)
 
@@ -104,6 +113,15 @@ class RunResult(_Frozen):
         payload["passed"] = self.passed
         path.write_text(json.dumps(payload, indent=2) + "\n")
         return path
+
+
+def parse_instant(text: str) -> datetime | None:
+    """An ISO 8601 time as an aware UTC datetime (naive ones are taken as UTC), or None."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class ResultError(Exception):

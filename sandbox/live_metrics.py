@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rich.table import Table
 
 from sandbox.components import VHOST
+from sandbox.monitoring_config import QUEUE_FAMILIES
 from sandbox.runtime import Runtime
 
 _TIMEOUT_S = 3.0
@@ -65,10 +66,8 @@ def read_service(component: str, exposition: str, view: LiveView) -> None:
 def collect(runtime: Runtime) -> LiveView:
     view = LiveView()
     ports = runtime.settings.ports
-    queues_url = (
-        f"http://127.0.0.1:{ports.rabbitmq_prometheus}/metrics/detailed"
-        "?family=queue_coarse_metrics&family=queue_consumer_count"
-    )
+    families = "&".join(f"family={family}" for family in QUEUE_FAMILIES)
+    queues_url = f"http://127.0.0.1:{ports.rabbitmq_prometheus}/metrics/detailed?{families}"
     with httpx.Client(timeout=_TIMEOUT_S) as client:
         try:
             read_queues(client.get(queues_url).raise_for_status().text, view)

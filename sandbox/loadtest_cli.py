@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from reports.model import Check, FaultRecord, Figure, RunResult, WorkloadStats
+from reports.model import Check, FaultRecord, Figure, OrderPoint, RunResult, WorkloadStats
 from reports.sla import Sla, SlaError, evaluate, latency_figures, load_sla
 from sandbox import bench, load_faults, work_meter
 from sandbox.backends.process import ProcessBackend
@@ -214,10 +214,11 @@ def judge(
     options: LoadOptions,
     sla: Sla,
     output: dict[str, Any],
+    points: list[OrderPoint],
     cpu: dict[str, float],
     machine_busy_share: float,
 ) -> tuple[list[Check], dict[str, Figure]]:
-    latencies = completed_latencies(order_points(output))
+    latencies = completed_latencies(points)
     failed = order_errors(output)
     duration = max(float(output["duration_s"]), 1e-9)
     completed_rate = len(latencies) / duration
@@ -270,7 +271,7 @@ def judge(
 def result_of(
     options: LoadOptions, sla: Sla, output: dict[str, Any], checks: list[Check],
     figures: dict[str, Figure], started: datetime, target: dict[str, Figure],
-    timeline: list[FaultRecord], environment: dict[str, Figure],
+    timeline: list[FaultRecord], environment: dict[str, Figure], points: list[OrderPoint],
 ) -> RunResult:  # fmt: skip
     requests: dict[str, dict[str, float]] = output.get("requests", {})
     checkout = requests.get("POST /api/storefront/checkout", {})
@@ -305,7 +306,7 @@ def result_of(
         checks=checks,
         figures=figures | request_figures(requests),
         order_latency=f"checkout sent -> {sla.completion} on the customer's own SSE stream",
-        orders=order_points(output),
+        orders=points,
         environment=environment,
     )  # fmt: skip
 
@@ -404,7 +405,8 @@ def run_loadtest(
         work = work_meter.snapshot(target, services).minus(work_before)
     cpu = cpu_used(before, after)
     busy = (busy_after[0] - busy_before[0]) / max(busy_after[1] - busy_before[1], 1e-9)
-    checks, figures = judge(options, sla, output, cpu, busy)
+    points = order_points(output)  # judged and stored: the same values, read once
+    checks, figures = judge(options, sla, output, points, cpu, busy)
     if faulted is not None:
         checks += load_faults.judge_faulted(faulted, output, timeline, started)
     figures |= work_figures(work, output)
@@ -417,7 +419,7 @@ def run_loadtest(
     }
     environment = describe_environment(target)
     result = result_of(
-        options, sla, output, checks, figures, started, sandbox, timeline, environment
+        options, sla, output, checks, figures, started, sandbox, timeline, environment, points
     )
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     return result, result.write(folder / f"{stamp}-{result.scenario}-seed{options.seed}.json")

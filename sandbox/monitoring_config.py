@@ -29,7 +29,8 @@ from sandbox.errors import ConfigError
 
 ALERT_RULES = PROJECT_ROOT / "monitoring" / "alerts.yml"
 _DURATION = re.compile(r"[0-9]+(ms|s|m|h|d)")
-_QUEUE_FAMILIES = ("queue_coarse_metrics", "queue_consumer_count")
+# The per-queue families of RabbitMQ's /metrics/detailed that the alerts and views read.
+QUEUE_FAMILIES = ("queue_coarse_metrics", "queue_consumer_count")
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def prometheus_config(
             {
                 "job_name": "rabbitmq-queues",
                 "metrics_path": "/metrics/detailed",
-                "params": {"vhost": [vhost], "family": list(_QUEUE_FAMILIES)},
+                "params": {"vhost": [vhost], "family": list(QUEUE_FAMILIES)},
                 "static_configs": [{"targets": [f"127.0.0.1:{rabbitmq_prometheus_port}"]}],
             },
         ],
