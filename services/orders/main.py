@@ -70,7 +70,7 @@ def build_orders_app(
         routers=[checkout_api.router, orders_api.router],
         migrations=MIGRATIONS,
         messaging=messaging,
-        scrape_gauges=[saga_census_gauges(metrics, orders_settings.saga_timeout)],
+        scrape_gauges=[saga_census_gauges(metrics, orders_settings.stuck_after)],
     )
     app.state.orders = OrdersWiring(publish=messaging.publish, now=now, new_order_id=new_order_id)
     kernel_lifespan = app.router.lifespan_context

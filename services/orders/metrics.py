@@ -5,7 +5,8 @@
   declined, timeout);
 * ``orders_saga_duration_seconds``: from placement to Confirmed;
 * ``orders_sagas{state}``: orders by status (every status, 0 when none), and
-  ``orders_sagas_stuck``: orders short of Confirmed past the saga timeout; both read
+  ``orders_sagas_stuck``: orders whose saga has not moved for ``ORDER_SAGA_STUCK_SECONDS``
+  (default: the saga timeout) while it waits for an answer; both read
   from the database before each scrape (``services.orders.saga_census``), keeping their
   last values while it is unreachable (``orders_sagas`` is absent until the first read).
 
@@ -46,7 +47,7 @@ class OrdersMetrics:
         )
         self.sagas_stuck = Gauge(
             "orders_sagas_stuck",
-            "Orders neither confirmed nor cancelled although the saga timeout has passed.",
+            "Orders waiting for an answer whose saga has not moved for the stuck threshold.",
             registry=None,
         )
 

@@ -3,6 +3,9 @@
 ================================  =====================================================
 ``ORDER_SAGA_TIMEOUT_SECONDS``    optional; an order not confirmed this long after it
                                   was placed is cancelled ("timeout"); default 300
+``ORDER_SAGA_STUCK_SECONDS``      optional; an order whose saga has not moved this long
+                                  while it waits for an answer counts as stuck
+                                  (``orders_sagas_stuck``); default: the saga timeout
 ``IDENTITY_TIMEOUT_SECONDS``      optional; deadline of one address look-up; default 5
 ================================  =====================================================
 """
@@ -21,11 +24,17 @@ class OrdersSettings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
     order_saga_timeout_seconds: float = Field(default=300.0, gt=0, le=7 * 24 * 3600)
+    order_saga_stuck_seconds: float | None = Field(default=None, gt=0, le=7 * 24 * 3600)
     identity_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
 
     @property
     def saga_timeout(self) -> timedelta:
         return timedelta(seconds=self.order_saga_timeout_seconds)
+
+    @property
+    def stuck_after(self) -> timedelta:
+        stuck = self.order_saga_stuck_seconds
+        return self.saga_timeout if stuck is None else timedelta(seconds=stuck)
 
 
 def load_orders_settings() -> OrdersSettings:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -23,9 +23,14 @@ ADDRESS = {
 @dataclass
 class Shop:
     sandbox: SandboxHandle
+    # A component keeps its port through restarts; one `sandbox status` call each is
+    # enough, and no call then waits on the probe of a frozen or stopped component.
+    _ports: dict[str, int] = field(default_factory=dict)
 
     def url(self, service: str, path: str) -> str:
-        return f"http://127.0.0.1:{self.sandbox.component(service)['port']}{path}"
+        if service not in self._ports:
+            self._ports[service] = int(self.sandbox.component(service)["port"])
+        return f"http://127.0.0.1:{self._ports[service]}{path}"
 
     def call(self, method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.request(method, self.url(service, path), timeout=15, **kwargs)

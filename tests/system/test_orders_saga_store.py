@@ -26,6 +26,7 @@ from services.orders.checkout import Checkout, ShippingChoice
 from services.orders.checkout_store import PostgresCheckoutStore
 from services.orders.order import HistoryEntry, Order, OrderLine, OrderStatus
 from services.orders.order_store import PostgresOrderStore
+from services.orders.saga_census import read_census
 from tests.sandbox_control import SandboxHandle
 from tests.system.test_orders_checkout import Tap, poll, port, url
 
@@ -132,6 +133,46 @@ def test_the_stores_round_trip_and_lock_as_the_saga_needs(shared_sandbox: Sandbo
 
             overdue = await orders.lock_overdue(timedelta(minutes=30), limit=1000)
             assert [o.id for o in overdue if o.customer_id == customer] == [old.id]
+        finally:
+            await conn.close()  # closing the connection rolls the transaction back
+
+    with_orders_db(shared_sandbox, work)
+
+
+def test_the_census_counts_as_stuck_only_waiting_sagas_that_have_not_moved(
+    shared_sandbox: SandboxHandle,
+) -> None:
+    async def work(connect: Callable[[], Awaitable[Any]]) -> None:
+        conn = await connect()
+        try:
+            # One snapshot for both counts, so the running service cannot change the
+            # figures in between; only this transaction's own rows make the difference.
+            await conn.transaction(isolation="repeatable_read").start()
+            now = await conn.fetchval("SELECT now()")
+            hour_ago, threshold = now - timedelta(hours=1), timedelta(minutes=30)
+            before = await read_census(conn, threshold)
+            orders = PostgresOrderStore(conn)
+            cases = {
+                "reserved, waiting for payment": (an_order(hour_ago,
+                    status=OrderStatus.INVENTORY_RESERVED, is_inventory_reserved=True), True),
+                "commit and capture requested, never answered": (an_order(hour_ago,
+                    status=OrderStatus.PAYMENT_AUTHORIZED, is_commit_requested=True), True),
+                "cancelled, void not answered": (an_order(hour_ago,
+                    status=OrderStatus.CANCELLED, is_void_requested=True), True),
+                "cancelled, release answered": (an_order(hour_ago, status=OrderStatus.CANCELLED,
+                    is_release_requested=True, is_inventory_released=True), False),
+                "confirmed long ago": (an_order(hour_ago, status=OrderStatus.CONFIRMED), False),
+                "placed just now": (an_order(now), False),
+                "placed long ago, moved a minute ago": (dataclasses.replace(
+                    an_order(hour_ago), updated_at=now - timedelta(minutes=1)), False),
+            }  # fmt: skip
+            for order, _stuck in cases.values():
+                await orders.add(order, [HistoryEntry(order.status, order.placed_at)])
+            after = await read_census(conn, threshold)
+            assert after.stuck - before.stuck == sum(stuck for _o, stuck in cases.values())
+            added = {s: after.by_status.get(s, 0) - before.by_status.get(s, 0) for s in OrderStatus}
+            assert added[OrderStatus.CANCELLED] == 2
+            assert added[OrderStatus.PLACED] == 2
         finally:
             await conn.close()  # closing the connection rolls the transaction back
 

@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry
 
 from services.kernel.bus import Broker
 from services.kernel.db import Database
-from services.kernel.errors import BrokerUnavailable, DatabaseUnavailable
+from services.kernel.errors import BrokerUnavailable, ConfigurationError, DatabaseUnavailable
 from services.kernel.messaging import Messaging
 from services.kernel.messaging.schema import OUTBOX_BACKLOG
 from services.kernel.metrics import MetricsMiddleware, ServiceMetrics
@@ -28,7 +28,8 @@ from services.kernel.runtime import ServiceRuntime
 from services.kernel.settings import ServiceSettings
 from services.orders.metrics import OrdersMetrics
 from services.orders.order import OrderStatus
-from services.orders.saga_census import CENSUS, census_of, saga_census_gauges
+from services.orders.saga_census import CENSUS, CENSUS_STATUSES, census_of, saga_census_gauges
+from services.orders.settings import load_orders_settings
 
 SAGA_TIMEOUT = timedelta(seconds=300)
 
@@ -90,14 +91,16 @@ def test_reconnect_counters_start_at_zero_and_count_per_dependency() -> None:
 # -- the order saga census -----------------------------------------------------------------
 
 
-def test_the_census_counts_orders_by_status_and_stuck_ones_short_of_confirmed() -> None:
+def test_the_census_counts_orders_by_status_and_adds_up_the_stuck_ones() -> None:
+    # Which orders are stuck is the query's filter (run on PostgreSQL in
+    # tests/system/test_orders_saga_store.py); folding its rows only sums them.
     census = census_of(
         [
-            {"status": "Placed", "orders": 5, "overdue": 2},
-            {"status": "PaymentAuthorized", "orders": 1, "overdue": 1},
-            {"status": "Confirmed", "orders": 7, "overdue": 7},  # overdue but done: not stuck
-            {"status": "Cancelled", "orders": 3, "overdue": 3},
-            {"status": "Mislaid", "orders": 9, "overdue": 9},  # unknown to this code
+            {"status": "Placed", "orders": 5, "stuck": 2},
+            {"status": "PaymentAuthorized", "orders": 1, "stuck": 1},
+            {"status": "Confirmed", "orders": 7, "stuck": 0},
+            {"status": "Cancelled", "orders": 3, "stuck": 1},
+            {"status": "Mislaid", "orders": 9, "stuck": 9},  # unknown to this code
         ]
     )
     assert census.by_status == {
@@ -106,7 +109,19 @@ def test_the_census_counts_orders_by_status_and_stuck_ones_short_of_confirmed() 
         OrderStatus.CONFIRMED: 7,
         OrderStatus.CANCELLED: 3,
     }
-    assert census.stuck == 3
+    assert census.stuck == 4
+
+
+def test_the_stuck_threshold_defaults_to_the_saga_timeout_and_can_be_shorter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ORDER_SAGA_TIMEOUT_SECONDS", "120")
+    assert load_orders_settings().stuck_after == timedelta(seconds=120)
+    monkeypatch.setenv("ORDER_SAGA_STUCK_SECONDS", "2.5")
+    assert load_orders_settings().stuck_after == timedelta(seconds=2.5)
+    monkeypatch.setenv("ORDER_SAGA_STUCK_SECONDS", "0")
+    with pytest.raises(ConfigurationError, match="ORDER_SAGA_STUCK_SECONDS"):
+        load_orders_settings()
 
 
 def test_recording_a_census_sets_every_status_including_the_absent_ones() -> None:
@@ -234,8 +249,8 @@ def test_a_scrape_reads_the_outbox_backlog_and_the_census_in_one_query_each() ->
     shop = Shop()
     shop.pool.backlog = {"depth": 3, "oldest_age_s": 12.5}
     shop.pool.census = [
-        {"status": "Placed", "orders": 2, "overdue": 1},
-        {"status": "Delivered", "orders": 8, "overdue": 8},
+        {"status": "Placed", "orders": 2, "stuck": 1},
+        {"status": "Delivered", "orders": 8, "stuck": 0},
     ]
 
     async def scenario() -> None:
@@ -244,7 +259,7 @@ def test_a_scrape_reads_the_outbox_backlog_and_the_census_in_one_query_each() ->
 
     run(scenario)
     assert [sql for sql, _args in shop.pool.queries] == [OUTBOX_BACKLOG, CENSUS]
-    assert shop.pool.queries[1][1] == (SAGA_TIMEOUT,)
+    assert shop.pool.queries[1][1] == (SAGA_TIMEOUT, *CENSUS_STATUSES)
     assert shop.value("messaging_outbox_depth") == 3.0
     assert shop.value("messaging_outbox_oldest_age_seconds") == 12.5
     assert shop.value("orders_sagas", state="Placed") == 2.0
@@ -262,7 +277,7 @@ def test_an_outage_keeps_the_last_values_and_is_logged_once(
 ) -> None:
     shop = Shop()
     shop.pool.backlog = {"depth": 4, "oldest_age_s": 30.0}
-    shop.pool.census = [{"status": "Placed", "orders": 5, "overdue": 2}]
+    shop.pool.census = [{"status": "Placed", "orders": 5, "stuck": 2}]
     caplog.set_level(logging.DEBUG, logger="services.kernel.scrape_gauges")
 
     def warnings() -> list[str]:
@@ -281,7 +296,7 @@ def test_an_outage_keeps_the_last_values_and_is_logged_once(
             assert len(warnings()) == 1
             assert "order saga census not refreshed" in warnings()[0]
             shop.pool.down = False
-            shop.pool.census = [{"status": "Placed", "orders": 1, "overdue": 0}]
+            shop.pool.census = [{"status": "Placed", "orders": 1, "stuck": 0}]
             await shop.runtime.refresh_gauges()
             assert shop.value("orders_sagas", state="Placed") == 1.0
             shop.pool.down = True
