@@ -17,6 +17,7 @@ from chaos import truth, verdicts
 from chaos.checks.isolation import check_streams
 from chaos.checks.recovery import check_faults_happened, check_recovery
 from chaos.faults import Fault
+from chaos.metric_sampler import RunWatch
 from chaos.network import NetworkInjector
 from chaos.plan import plan_orders
 from chaos.process_faults import ProcessInjector, resume_if_stopped
@@ -25,7 +26,14 @@ from chaos.target import ComponentControl, Target
 from chaos.timeline import FaultRunner
 from chaos.toxiproxy import Toxiproxy
 from chaos.workload import Workload, WorkloadRecord
-from reports.model import Check, FaultRecord, OrderPoint, RunResult, WorkloadStats
+from reports.model import (
+    Check,
+    FaultRecord,
+    MetricSnapshot,
+    OrderPoint,
+    RunResult,
+    WorkloadStats,
+)
 from reports.sla import exact_percentile
 
 
@@ -52,6 +60,8 @@ class ChaosRun:
         self.toxiproxy = Toxiproxy(target.toxiproxy_url)
         self.network = NetworkInjector(self.toxiproxy)
         self.faults = FaultRunner(ProcessInjector(control), self.network, target.amqp_url)
+        self.watch = RunWatch(target.metrics)
+        self.snapshots: list[MetricSnapshot] = []
 
     def heal(self) -> list[str]:
         """Undo what a harness killed mid-run left behind (toxics, cut links, frozen
@@ -92,6 +102,7 @@ class ChaosRun:
                 checks += more
                 figures["duplicate_deliveries"] = self.faults.duplicated()
             finally:
+                await asyncio.to_thread(self.watch.stop_sampling)
                 await self.rollback()
                 if workload is not None:
                     await workload.close()
@@ -117,9 +128,11 @@ class ChaosRun:
             self.target, plan, sse=wanted.sse, hostile=wanted.hostile,
             reconnect_every_s=wanted.reconnect_every_s,
         )  # fmt: skip
+        await asyncio.to_thread(self.watch.begin)
         shopping = asyncio.create_task(workload.run())
         await asyncio.sleep(0)  # let the workload take its start time first
         self.faults.started_monotonic = workload.record.started_monotonic
+        self.watch.started(workload.record.started_monotonic)
         timeline = await self.faults.run(self.settings.faults)
         record = await shopping
         customers = sorted(record.listeners) or sorted(
@@ -128,6 +141,8 @@ class ChaosRun:
         drained, orders = await verdicts.drain(
             self.target, customers, started, record.listeners, self.scenario.recovery_deadline_s
         )
+        await asyncio.to_thread(self.watch.finish)
+        self.snapshots = self.watch.snapshots(timeline)
         checks = [drained]
         wanted_checks = set(self.scenario.checks)
         if "durability" in wanted_checks:
@@ -211,6 +226,7 @@ class ChaosRun:
             figures=figures,
             order_latency="checkout request sent -> its answer (the order accepted)",
             orders=_points(record) if record else [],
+            snapshots=self.snapshots,
         )
 
 

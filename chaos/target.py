@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from chaos.live_figures import MetricSources
+
 
 @dataclass(frozen=True)
 class Target:
@@ -25,6 +27,7 @@ class Target:
     links: tuple[str, ...] = ()
     defects: tuple[str, ...] = ()
     port_base: int = 0
+    metrics: MetricSources | None = None  # where the live figures are read, when known
 
 
 class ComponentControl(Protocol):

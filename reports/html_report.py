@@ -14,6 +14,7 @@ from html import escape
 from reports.figures_format import format_duration, measured_against_limit
 from reports.html_charts import run_charts
 from reports.model import Check, Figure, RunResult
+from reports.snapshot_table import SnapshotTable, snapshot_table
 
 MAX_EVIDENCE_SHOWN = 10
 _DURABILITY = (  # (what, check, the figures of that check that tell it)
@@ -104,7 +105,10 @@ def _run_section(number: int, name: str, result: RunResult) -> str:
     ]
     if result.kind == "chaos":
         parts.append(f"<h3>Durability and isolation</h3>{_durability(result.checks)}")
-    parts += [f"<h3>Fault timeline</h3>{_timeline(result)}", _key_figures(result)]
+    parts.append(f"<h3>Fault timeline</h3>{_timeline(result)}")
+    if table := snapshot_table(result.snapshots):
+        parts.append(f"<h3>Live figures before, during and after</h3>{_snapshots(table)}")
+    parts.append(_key_figures(result))
     parts.append(f"<h3>Environment</h3>{_environment(result)}</section>")
     return "".join(parts)
 
@@ -166,6 +170,16 @@ def _timeline(result: RunResult) -> str:
         rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     head = _head("fault", "kind", "planned", "started", "ended", "happened", "evidence")
     return f'<table class="timeline">{head}{"".join(rows)}</table>'
+
+
+def _snapshots(table: SnapshotTable) -> str:
+    rows = "".join(
+        f"<tr><th>{escape(row[0])}</th>"
+        + "".join(f"<td class='num'>{escape(cell)}</td>" for cell in row[1:])
+        + "</tr>"
+        for row in table.rows
+    )
+    return f'<table class="snapshots">{_head(*table.header)}{rows}</table>'
 
 
 def _key_figures(result: RunResult) -> str:

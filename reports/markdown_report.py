@@ -16,6 +16,7 @@ from reports.check_kinds import CHECK_KINDS
 from reports.figures_format import format_duration, format_quantity, measured_against_limit
 from reports.junit_report import xml_safe
 from reports.model import Check, RunResult
+from reports.snapshot_table import SnapshotTable, snapshot_table
 
 MAX_CHARS = 65_000
 EVIDENCE_LINES = 5  # per failed check
@@ -106,6 +107,8 @@ def _run_parts(file_name: str, run: RunResult) -> list[_Part]:
     if run.timeline:
         lines += ["", "Faults: " + "; ".join(_fault_summary(run))]
     lines += ["", *_check_table(run.checks)]
+    if table := snapshot_table(run.snapshots):
+        lines += ["", "Live figures before, during and after:", "", *_snapshot_rows(table)]
     parts = [_Part("\n".join(lines))]
     if with_evidence := [check for check in failed if check.evidence]:
         parts.append(_Part("**Evidence of the failed checks**"))
@@ -133,6 +136,11 @@ def _check_table(checks: Sequence[Check]) -> list[str]:
         ]
         rows.append("| " + " | ".join(cells) + " |")
     return rows
+
+
+def _snapshot_rows(table: SnapshotTable) -> list[str]:
+    rows = [table.header, ["---"] * len(table.header), *table.rows]
+    return ["| " + " | ".join(table_cell(cell) for cell in row) + " |" for row in rows]
 
 
 def _evidence(check: Check) -> str:

@@ -4,7 +4,9 @@ One JSON file per run; the gate and every renderer read only this. ``SCHEMA_VERS
 changes whenever a field is added or changes meaning; readers refuse versions they do not
 know. Version 2 added each check's ``kind``, the per-order points (``orders``) that the
 reports chart and the gate re-judges, and the run's ``environment``; a version-1 file still
-reads, with its kinds derived from the check names and no points.
+reads, with its kinds derived from the check names and no points. Version 3 added the
+metric ``snapshots`` taken before, during and after the faults (or the load); a version-1
+or version-2 file reads with none.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from reports.check_kinds import CheckKind, kind_of
 
-SCHEMA_VERSION: Literal[2] = 2
-READABLE_VERSIONS = (1, 2)
+SCHEMA_VERSION: Literal[3] = 3
+READABLE_VERSIONS = (1, 2, 3)
 Figure = int | float | str | None
 
 
@@ -63,6 +65,16 @@ class OrderPoint(_Frozen):
     outcome: str = "ok"  # ok, or the kind of failure (http, timeout, unexpected-state, ...)
 
 
+class MetricSnapshot(_Frozen):
+    """The live figures (``chaos.live_figures``) at one moment of the run."""
+
+    label: str  # before | during <fault> | peak of the load | after
+    at_s: float  # on the run's clock: negative before the workload started
+    queues: dict[str, dict[str, float]] = Field(default_factory=dict)  # messages, consumers
+    services: dict[str, dict[str, float]] = Field(default_factory=dict)  # outbox, stuck...
+    unreadable: list[str] = Field(default_factory=list)  # parts that did not answer
+
+
 class WorkloadStats(_Frozen):
     customers: int
     planned: int
@@ -78,7 +90,7 @@ class WorkloadStats(_Frozen):
 
 
 class RunResult(_Frozen):
-    schema_version: Literal[1, 2] = SCHEMA_VERSION
+    schema_version: Literal[1, 2, 3] = SCHEMA_VERSION
     kind: Literal["chaos", "loadtest"] = "chaos"
     scenario: str
     description: str
@@ -94,6 +106,7 @@ class RunResult(_Frozen):
     order_latency: str = ""  # what an order point's latency measures, from what to what
     orders: list[OrderPoint] = Field(default_factory=list)  # in the order they were sent
     environment: dict[str, Figure] = Field(default_factory=dict)  # machine, versions, command
+    snapshots: list[MetricSnapshot] = Field(default_factory=list)  # in the order taken
 
     @property
     def duration_s(self) -> float | None:
@@ -139,7 +152,8 @@ def read_result(path: Path) -> RunResult:
         raise ResultError(f"{path}: not a result object")
     version = payload.get("schema_version")
     if type(version) is not int or version not in READABLE_VERSIONS:
-        known = " and ".join(str(v) for v in READABLE_VERSIONS)
+        *earlier, last = (str(v) for v in READABLE_VERSIONS)
+        known = f"{', '.join(earlier)} and {last}" if earlier else last
         raise ResultError(f"{path}: result schema version {version!r}; this tool reads {known}")
     payload.pop("passed", None)  # derived, written for readers without this model
     try:

@@ -11,6 +11,7 @@ import psutil
 from chaos.target import Target
 from sandbox.backends.process import STOP_DEADLINE_S, main_pid
 from sandbox.components import RABBITMQ_ADMIN, VHOST_QUOTED
+from sandbox.live_metrics import sources_of
 from sandbox.probes import postgres_dsn, rabbitmq_admin_auth
 from sandbox.runtime import Runtime
 from sandbox.service_catalog import service_names
@@ -76,4 +77,5 @@ def target_of(runtime: Runtime) -> Target:
         links=tuple(link.name for link in runtime.links),
         defects=runtime.settings.defects,
         port_base=runtime.settings.port_base,
+        metrics=sources_of(runtime),
     )

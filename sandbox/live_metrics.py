@@ -1,85 +1,30 @@
 """What `sandbox status --watch` shows: queue and dead-letter depths, outbox backlogs, stuck
-sagas and SSE streams, read from the same metrics Prometheus scrapes.
-
-The services' own ``/metrics`` and RabbitMQ's per-queue ``/metrics/detailed`` are read
-directly (not through Prometheus), so the view works without ``--monitoring``. A part that
-cannot be read shows as missing; the view never fails because the system is unwell, since
-that is exactly when it is looked at.
+sagas and SSE streams, read from the same metrics Prometheus scrapes (see
+``chaos.live_figures``, which chaos and load runs use for their snapshots too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
 from rich.table import Table
 
+from chaos.live_figures import LiveView, MetricSources
 from sandbox.components import VHOST
 from sandbox.monitoring_config import QUEUE_FAMILIES
 from sandbox.runtime import Runtime
 
-_TIMEOUT_S = 3.0
-_QUEUE_SERIES = {
-    "rabbitmq_detailed_queue_messages": "messages",
-    "rabbitmq_detailed_queue_consumers": "consumers",
-}
-_SERVICE_SERIES = {
-    "messaging_outbox_depth": "outbox",
-    "messaging_outbox_oldest_age_seconds": "outbox_age_s",
-    "orders_sagas_stuck": "stuck_sagas",
-    "storefront_sse_streams": "sse_streams",
-}
 
-
-@dataclass
-class LiveView:
-    queues: dict[str, dict[str, float]] = field(default_factory=dict)  # queue -> figure
-    services: dict[str, dict[str, float]] = field(default_factory=dict)  # component -> figure
-    unreadable: list[str] = field(default_factory=list)
-
-
-def samples(exposition: str, wanted: Iterable[str]) -> list[tuple[str, dict[str, str], float]]:
-    """(name, labels, value) of every sample of the ``wanted`` families in a text exposition."""
-    names = set(wanted)
-    found = []
-    for family in text_string_to_metric_families(exposition):
-        for sample in family.samples:
-            if sample.name in names:
-                found.append((sample.name, dict(sample.labels), float(sample.value)))
-    return found
-
-
-def read_queues(exposition: str, view: LiveView) -> None:
-    for name, labels, value in samples(exposition, _QUEUE_SERIES):
-        if labels.get("vhost") == VHOST:
-            view.queues.setdefault(labels["queue"], {})[_QUEUE_SERIES[name]] = value
-
-
-def read_service(component: str, exposition: str, view: LiveView) -> None:
-    figures = view.services.setdefault(component, {})
-    for name, _, value in samples(exposition, _SERVICE_SERIES):
-        figures[_SERVICE_SERIES[name]] = value
-
-
-def collect(runtime: Runtime) -> LiveView:
-    view = LiveView()
-    ports = runtime.settings.ports
+def sources_of(runtime: Runtime) -> MetricSources:
+    """The running sandbox's metrics endpoints: RabbitMQ's plugin and every service process."""
     families = "&".join(f"family={family}" for family in QUEUE_FAMILIES)
-    queues_url = f"http://127.0.0.1:{ports.rabbitmq_prometheus}/metrics/detailed?{families}"
-    with httpx.Client(timeout=_TIMEOUT_S) as client:
-        try:
-            read_queues(client.get(queues_url).raise_for_status().text, view)
-        except httpx.HTTPError as exc:
-            view.unreadable.append(f"rabbitmq: {type(exc).__name__}")
-        for component in runtime.services:
-            url = f"http://127.0.0.1:{runtime.port(component)}/metrics"
-            try:
-                read_service(component, client.get(url).raise_for_status().text, view)
-            except httpx.HTTPError as exc:
-                view.unreadable.append(f"{component}: {type(exc).__name__}")
-    return view
+    port = runtime.settings.ports.rabbitmq_prometheus
+    return MetricSources(
+        queues_url=f"http://127.0.0.1:{port}/metrics/detailed?{families}",
+        vhost=VHOST,
+        services=tuple(
+            (component, f"http://127.0.0.1:{runtime.port(component)}/metrics")
+            for component in runtime.services
+        ),
+    )
 
 
 def live_tables(view: LiveView) -> list[Table]:

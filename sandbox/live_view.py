@@ -9,9 +9,10 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
+from chaos.live_figures import collect
 from sandbox.backends.process import ProcessBackend
 from sandbox.display import status_table
-from sandbox.live_metrics import collect, live_tables
+from sandbox.live_metrics import live_tables, sources_of
 
 
 def watch_live(
@@ -19,13 +20,14 @@ def watch_live(
 ) -> None:
     """Refresh every ``interval_s`` until Ctrl-C, or ``iterations`` times when that is > 0."""
     runtime = backend.runtime()  # NotRunning (one line, exit 6) before anything is drawn
+    sources = sources_of(runtime)
     rounds = itertools.count() if iterations == 0 else range(iterations)
     with Live(console=console, auto_refresh=False) as live:
         try:
             for round_number in rounds:
                 if round_number:
                     time.sleep(interval_s)  # the refresh cadence of a view, not a wait
-                view = collect(runtime)
+                view = collect(sources)
                 notes = [Text(f"unreadable: {', '.join(view.unreadable)}", style="yellow")]
                 parts = [status_table(backend.status()), *live_tables(view)]
                 live.update(Group(*parts, *(notes if view.unreadable else [])), refresh=True)

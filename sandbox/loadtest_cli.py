@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from chaos.metric_sampler import RunWatch
 from reports.model import Check, FaultRecord, Figure, OrderPoint, RunResult, WorkloadStats
 from reports.sla import Sla, SlaError, evaluate, latency_figures, load_sla
 from sandbox import bench, load_faults, work_meter
@@ -366,6 +367,30 @@ def request_figures(requests: dict[str, dict[str, float]]) -> dict[str, Figure]:
     return figures
 
 
+def _drive_load(
+    config: LoadConfig,
+    folder: Path,
+    console: Console,
+    faulted: load_faults.FaultedLoad | None,
+    watch: RunWatch,
+) -> tuple[dict[str, Any], list[FaultRecord]]:
+    """The engine's output and the fault timeline (empty without ``--with``); the watch
+    samples from the moment the load begins."""
+
+    def began(then: Callable[[], None] = lambda: None) -> Callable[[], None]:
+        def mark() -> None:
+            watch.started(time.monotonic())
+            then()
+
+        return mark
+
+    if faulted is None:
+        return run_engine(config, folder, console, began()), []
+    return load_faults.run_with_faults(
+        faulted, lambda signal: run_engine(config, folder, console, began(signal))
+    )
+
+
 def run_loadtest(
     backend: ProcessBackend, options: LoadOptions, out_dir: Path | None, console: Console
 ) -> tuple[RunResult, Path]:
@@ -394,15 +419,16 @@ def run_loadtest(
         target = target_of(runtime)
         services = [f"http://127.0.0.1:{runtime.port(i.name)}" for i in runtime.instances]
         work_before = work_meter.snapshot(target, services)
+        watch = RunWatch(target.metrics)
+        watch.begin()
         before, busy_before = cpu_by_component(backend), machine_busy_s()
-        if faulted is None:
-            output = run_engine(config, Path(scratch), console)
-        else:
-            output, timeline = load_faults.run_with_faults(
-                faulted, lambda began: run_engine(config, Path(scratch), console, began)
-            )
+        try:
+            output, timeline = _drive_load(config, Path(scratch), console, faulted, watch)
+        finally:
+            watch.stop_sampling()
         after, busy_after = cpu_by_component(backend), machine_busy_s()
         work = work_meter.snapshot(target, services).minus(work_before)
+        watch.finish()
     cpu = cpu_used(before, after)
     busy = (busy_after[0] - busy_before[0]) / max(busy_after[1] - busy_before[1], 1e-9)
     points = order_points(output)  # judged and stored: the same values, read once
@@ -420,7 +446,7 @@ def run_loadtest(
     environment = describe_environment(target)
     result = result_of(
         options, sla, output, checks, figures, started, sandbox, timeline, environment, points
-    )
+    ).model_copy(update={"snapshots": watch.snapshots(timeline)})
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     return result, result.write(folder / f"{stamp}-{result.scenario}-seed{options.seed}.json")
 

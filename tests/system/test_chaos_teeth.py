@@ -62,6 +62,19 @@ def test_the_healthy_build_passes(
         f"{check['kind']}/{check['name']}" for check in result["checks"]
     ]
     assert len(list(tmp_path.glob(f"*-{scenario}-seed{SEED}.*"))) == 4  # json html xml md
+    # Live figures before, during each fault and after, read from the parts themselves.
+    snapshots = result["snapshots"]
+    assert [s["label"] for s in snapshots] == [
+        "before",
+        *(f"during {fault['label']}" for fault in result["timeline"]),
+        "after",
+    ]
+    assert snapshots[0]["queues"]
+    assert not snapshots[0]["unreadable"]
+    if scenario == "broker-restart":  # the broker is down for seconds of its restart
+        assert any(part.startswith("rabbitmq") for part in snapshots[1]["unreadable"])
+    [markdown] = tmp_path.glob(f"*-{scenario}-seed{SEED}.md")
+    assert "Live figures before, during and after" in markdown.read_text()
 
 
 @pytest.mark.parametrize(

@@ -86,6 +86,10 @@ def test_a_short_run_is_judged_and_every_sample_is_an_order_in_the_database(
     ok = [point for point in result["orders"] if point["latency_s"] is not None]
     assert len(ok) == samples
     assert "unknown" not in (result["environment"]["postgresql"], result["environment"]["rabbitmq"])
+    snapshots = result["snapshots"]
+    assert [s["label"] for s in snapshots] == ["before", "peak of the workload", "after"]
+    assert not any(s["unreadable"] for s in snapshots)
+    assert "storefront" in snapshots[1]["services"]
 
 
 def test_an_impossible_sla_fails_the_run_and_the_gate(
@@ -151,6 +155,8 @@ def test_with_a_scenario_its_faults_run_and_every_load_order_is_checked(
     assert "SIGSTOP" in pause["evidence"]
     checked = verdict["orders-not-lost"]["figures"]["acknowledged"]
     assert checked == result["workload"]["acknowledged"] > 0
+    labels = [snapshot["label"] for snapshot in result["snapshots"]]
+    assert labels == ["before", f"during {pause['label']}", "after"]
     assert all(c["state"] == "ready" for c in shared_sandbox.status())
     assert code == (0 if result["passed"] else 1)
 

@@ -71,7 +71,7 @@ def test_an_unknown_schema_version_is_bad_input_2(
     future.write_text(json.dumps({"schema_version": 9, "scenario": "x"}))
     assert main(["gate", str(future)]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
-    assert line == f"error: {future}: result schema version 9; this tool reads 1 and 2"
+    assert line == f"error: {future}: result schema version 9; this tool reads 1, 2 and 3"
 
 
 def test_an_invariant_violation_is_3_even_beside_an_sla_breach(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from sandbox.live_metrics import LiveView, live_tables, read_queues, read_service
+from chaos.live_figures import LiveView, read_queues, read_service
+from sandbox.live_metrics import live_tables
 
 RABBITMQ = """\
 # TYPE rabbitmq_detailed_queue_messages gauge
@@ -29,7 +30,7 @@ http_requests_total{method="GET",route="/health/ready",status="200"} 7.0
 
 def test_queues_of_the_sandbox_vhost_and_service_figures_are_read() -> None:
     view = LiveView()
-    read_queues(RABBITMQ, view)
+    read_queues(RABBITMQ, view, "/critter")
     read_service("orders", ORDERS, view)
     assert view.queues == {
         "orders.inbox": {"messages": 12, "consumers": 0},
@@ -40,7 +41,7 @@ def test_queues_of_the_sandbox_vhost_and_service_figures_are_read() -> None:
 
 def test_trouble_is_drawn_in_red() -> None:
     view = LiveView()
-    read_queues(RABBITMQ, view)
+    read_queues(RABBITMQ, view, "/critter")
     read_service("orders", ORDERS, view)
     read_service("catalog", "", view)
     queues, services = live_tables(view)

@@ -11,12 +11,14 @@ EXPOSITION = """# HELP http_requests_total HTTP requests handled
 # TYPE http_requests_total counter
 http_requests_total{method="GET",route="/api/products",status="200"} 12.0
 http_requests_total{method="POST",route="/api/carts",status="201"} 3.0
+http_requests_total{method="GET",route="/metrics",status="200"} 40.0
 http_request_duration_seconds_count{method="GET",route="/api/products",status="200"} 12.0
 """
 
 
 def test_every_request_series_is_summed_and_nothing_else() -> None:
-    assert sum_series(EXPOSITION, "http_requests_total{") == 15.0
+    assert sum_series(EXPOSITION, "http_requests_total{") == 55.0
+    assert sum_series(EXPOSITION, "http_requests_total{", without='route="/metrics"') == 15.0
 
 
 def test_work_per_order_is_a_difference_divided_by_the_orders() -> None:

@@ -80,3 +80,15 @@ def test_re_judging_with_the_runs_own_sla_reproduces_its_checks(
     result = read_result(path)
     again = with_sla(result, load_sla(sla or DEFAULT_SLA_PATH), path.name)
     assert sorted(again.checks, key=lambda c: c.name) == sorted(result.checks, key=lambda c: c.name)
+
+
+def test_the_chaos_runs_snapshots_show_the_broker_down_and_the_outbox_holding_on() -> None:
+    [(_name, result)] = runs(CHAOS)
+    assert result.schema_version == 3
+    labels = [snapshot.label for snapshot in result.snapshots]
+    assert labels == ["before", "during pause payments", "during restart rabbitmq", "after"]
+    during = result.snapshots[2]
+    assert during.unreadable == ["rabbitmq: ConnectError"]
+    assert sum(figures.get("outbox", 0) for figures in during.services.values()) == 76
+    html = render_html(runs(CHAOS))
+    assert "<th>outbox rows</th><td class='num'>0</td><td class='num'>76</td>" in html

@@ -110,7 +110,7 @@ def test_json_that_is_not_an_object_is_refused(tmp_path: Path) -> None:
     assert str(path) in str(refused.value)
 
 
-@pytest.mark.parametrize("version", [3, 0, "1", "2", None])
+@pytest.mark.parametrize("version", [4, 0, "1", "2", None])
 def test_an_unknown_schema_version_is_refused(tmp_path: Path, version: object) -> None:
     payload = payload_of(result(check("recovery")), schema_version=version)
     path = written(tmp_path / "future.json", payload)
