@@ -15,7 +15,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from chaos.live_figures import LiveView, MetricSources, collect
+import httpx
+
+from chaos.live_figures import READ_TIMEOUT_S, LiveView, MetricSources, collect
 from reports.model import FaultRecord, MetricSnapshot
 
 DEFAULT_INTERVAL_S = 2.0  # as often as the sandbox's Prometheus scrapes
@@ -32,7 +34,7 @@ class MetricSampler:
         self,
         sources: MetricSources,
         interval_s: float = DEFAULT_INTERVAL_S,
-        read: Callable[[MetricSources], LiveView] = collect,
+        read: Callable[[MetricSources, httpx.Client], LiveView] = collect,
     ) -> None:
         self._sources = sources
         self._interval_s = interval_s
@@ -40,10 +42,22 @@ class MetricSampler:
         self._readings: list[Reading] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._client: httpx.Client | None = None  # one for every reading, kept alive
 
     def read_now(self) -> Reading:
+        """One reading (never from two threads at once: before ``start``, in the sampling
+        thread, after ``stop``)."""
+        if self._client is None:
+            self._client = httpx.Client(timeout=READ_TIMEOUT_S)
         at = time.monotonic()
-        return Reading(at, self._read(self._sources))
+        return Reading(at, self._read(self._sources, self._client))
+
+    def close(self) -> None:
+        """Stop sampling and release the connections."""
+        self.stop()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def start(self) -> None:
         if self._thread is not None:
@@ -119,8 +133,9 @@ def pick_snapshots(
 
 class RunWatch:
     """The snapshots of one run: ``begin`` just before the workload, ``started`` with the
-    run clock's origin, ``finish`` once the workload and its drain are over. Without
-    sources (a target that does not say where its metrics are) every step does nothing."""
+    run clock's origin, ``finish`` once the workload and its drain are over, and ``close``
+    on every path (it also stops the sampling thread). Without sources (a target that does
+    not say where its metrics are) every step does nothing."""
 
     def __init__(self, sources: MetricSources | None, interval_s: float = DEFAULT_INTERVAL_S):
         self._sampler = MetricSampler(sources, interval_s) if sources is not None else None
@@ -138,15 +153,15 @@ class RunWatch:
         if self._sampler is not None:
             self._sampler.start()
 
-    def stop_sampling(self) -> None:
-        """End the sampling thread (safe to call more than once, and on every error path)."""
-        if self._sampler is not None:
-            self._readings += self._sampler.stop()
-
     def finish(self) -> None:
-        self.stop_sampling()
         if self._sampler is not None:
+            self._readings = self._sampler.stop()
             self._after = self._sampler.read_now()
+
+    def close(self) -> None:
+        """Stop sampling and release the connections; safe to call more than once."""
+        if self._sampler is not None:
+            self._sampler.close()
 
     def snapshots(self, timeline: Sequence[FaultRecord]) -> list[MetricSnapshot]:
         if self._before is None or self._after is None:

@@ -102,7 +102,7 @@ class ChaosRun:
                 checks += more
                 figures["duplicate_deliveries"] = self.faults.duplicated()
             finally:
-                await asyncio.to_thread(self.watch.stop_sampling)
+                await asyncio.to_thread(self.watch.close)
                 await self.rollback()
                 if workload is not None:
                     await workload.close()

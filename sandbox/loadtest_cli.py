@@ -420,15 +420,15 @@ def run_loadtest(
         services = [f"http://127.0.0.1:{runtime.port(i.name)}" for i in runtime.instances]
         work_before = work_meter.snapshot(target, services)
         watch = RunWatch(target.metrics)
-        watch.begin()
-        before, busy_before = cpu_by_component(backend), machine_busy_s()
         try:
+            watch.begin()
+            before, busy_before = cpu_by_component(backend), machine_busy_s()
             output, timeline = _drive_load(config, Path(scratch), console, faulted, watch)
+            after, busy_after = cpu_by_component(backend), machine_busy_s()
+            work = work_meter.snapshot(target, services).minus(work_before)
+            watch.finish()
         finally:
-            watch.stop_sampling()
-        after, busy_after = cpu_by_component(backend), machine_busy_s()
-        work = work_meter.snapshot(target, services).minus(work_before)
-        watch.finish()
+            watch.close()
     cpu = cpu_used(before, after)
     busy = (busy_after[0] - busy_before[0]) / max(busy_after[1] - busy_before[1], 1e-9)
     points = order_points(output)  # judged and stored: the same values, read once

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import httpx
+
 from chaos.live_figures import LiveView, MetricSources, collect, samples
 from chaos.metric_sampler import MetricSampler, Reading, RunWatch, pick_snapshots
 from reports.model import FaultRecord
@@ -79,7 +81,7 @@ def test_the_sampler_reads_until_stopped_and_leaves_no_thread() -> None:
     enough = threading.Event()
     calls: list[int] = []
 
-    def read(_sources: MetricSources) -> LiveView:
+    def read(_sources: MetricSources, _client: httpx.Client) -> LiveView:
         calls.append(1)
         if len(calls) >= 3:
             enough.set()
@@ -89,6 +91,7 @@ def test_the_sampler_reads_until_stopped_and_leaves_no_thread() -> None:
     sampler.start()
     assert enough.wait(10), "the sampler did not read three times within 10 s"
     taken = sampler.stop()
+    sampler.close()
     assert len(taken) >= 3
     assert [r.at for r in taken] == sorted(r.at for r in taken)
     assert not any(t.name == "metric-sampler" for t in threading.enumerate())
@@ -99,6 +102,7 @@ def test_a_watch_without_sources_does_nothing_and_keeps_no_snapshot() -> None:
     watch.begin()
     watch.started(ORIGIN)
     watch.finish()
+    watch.close()
     assert watch.snapshots([]) == []
 
 
