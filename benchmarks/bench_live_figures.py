@@ -18,11 +18,11 @@ import threading
 import time
 
 import httpx
-import psutil
 
 from chaos.live_figures import READ_TIMEOUT_S, collect
 from sandbox.backends.process import ProcessBackend
 from sandbox.live_metrics import sources_of
+from sandbox.loadtest_cli import cpu_by_component
 from sandbox.state import resolve_state_dir
 
 READINGS = 60
@@ -31,20 +31,7 @@ IDLE_WINDOWS = 3
 
 def sandbox_cpu_s(backend: ProcessBackend) -> float:
     """CPU seconds used so far by every component's process tree (reaped children too)."""
-    total = 0.0
-    for item in backend.status():
-        if item.pid is None:
-            continue
-        try:
-            root = psutil.Process(item.pid)
-            times = root.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-            for child in root.children(recursive=True):
-                child_times = child.cpu_times()
-                total += child_times.user + child_times.system
-        except psutil.Error:
-            continue
-    return total
+    return sum(seconds for _pid, seconds in cpu_by_component(backend).values())
 
 
 def idle_cpu_per_s(backend: ProcessBackend, seconds: float) -> float:
